@@ -1,0 +1,158 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Availability, Activity, ChosenAvailability } from './presence.js';
+import { PersonView } from './http.js';
+import { ErrorCodes } from './errors.js';
+
+/**
+ * JSON control messages on the office WebSocket (text frames). Position traffic does not go here: it uses the
+ * binary codecs in `binary.ts`. Each message has a discriminating `t`.
+ */
+const Tile = Type.Integer({ minimum: 0, maximum: 65535 });
+const Dir = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('left'), Type.Literal('right')]);
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Viewport = Type.Object(
+  { cols: Type.Integer({ minimum: 1, maximum: 200 }), rows: Type.Integer({ minimum: 1, maximum: 200 }) },
+  { additionalProperties: false },
+);
+
+// ---- client → server -------------------------------------------------------------------------------------------
+
+export const HelloMsg = Type.Object(
+  {
+    t: Type.Literal('hello'),
+    protocol: Type.Integer({ minimum: 0, maximum: 65535 }),
+    officeId: Id,
+    viewport: Viewport,
+    /** Where the client last stood, so a reconnect after a server restart reappears there. */
+    resume: Type.Optional(Type.Object({ x: Tile, y: Tile }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export const ViewportMsg = Type.Object({ t: Type.Literal('viewport'), viewport: Viewport }, { additionalProperties: false });
+/** Ask where a person stands, to walk to them (Go to). */
+export const LocateMsg = Type.Object({ t: Type.Literal('locate'), userId: Id }, { additionalProperties: false });
+/** Appear on a free tile next to a person. */
+export const TeleportMsg = Type.Object({ t: Type.Literal('teleport'), userId: Id }, { additionalProperties: false });
+/** Choose where the next visit starts, or save the current tile as one's point. */
+export const SpawnSetMsg = Type.Object(
+  { t: Type.Literal('spawn.set'), mode: Type.Union([Type.Literal('default'), Type.Literal('saved'), Type.Literal('here')]) },
+  { additionalProperties: false },
+);
+export const StatusSetMsg = Type.Object({ t: Type.Literal('status.set'), availability: ChosenAvailability }, { additionalProperties: false });
+export const PingMsg = Type.Object({ t: Type.Literal('ping'), n: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+
+export const ClientControl = Type.Union([HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg]);
+export type ClientControl = Static<typeof ClientControl>;
+export type HelloMsg = Static<typeof HelloMsg>;
+
+// ---- server → client -------------------------------------------------------------------------------------------
+
+/** Everything a client needs to draw an avatar it has not seen before. */
+export const AvatarInfo = Type.Object({
+  avatarId: Type.Integer({ minimum: 0 }),
+  userId: Id,
+  name: Type.String(),
+  look: Type.Integer({ minimum: 0 }),
+  availability: Availability,
+  activity: Activity,
+  x: Tile,
+  y: Tile,
+  dir: Dir,
+});
+export type AvatarInfo = Static<typeof AvatarInfo>;
+
+export const SpawnState = Type.Object({
+  mode: Type.Union([Type.Literal('default'), Type.Literal('saved')]),
+  saved: Type.Union([Type.Object({ x: Tile, y: Tile }), Type.Null()]),
+});
+export type SpawnState = Static<typeof SpawnState>;
+
+export const WelcomeMsg = Type.Object({
+  t: Type.Literal('welcome'),
+  protocol: Type.Integer(),
+  tickMs: Type.Integer(),
+  stepsPerSecond: Type.Number(),
+  office: Type.Object({ id: Id, name: Type.String(), mapUrl: Type.String() }),
+  self: AvatarInfo,
+  spawn: SpawnState,
+  people: Type.Array(PersonView),
+});
+/** Area-of-interest changes: avatars that came into or left this client's view, and presence changes of visible ones. */
+export const AvatarsMsg = Type.Object({
+  t: Type.Literal('avatars'),
+  tick: Type.Integer(),
+  enter: Type.Array(AvatarInfo),
+  leave: Type.Array(Type.Integer()),
+  update: Type.Array(Type.Object({ avatarId: Type.Integer(), availability: Availability, activity: Activity })),
+});
+/** People-panel changes across the organisation (online, offline, status). */
+export const PeopleMsg = Type.Object({ t: Type.Literal('people'), changed: Type.Array(PersonView) });
+export const LocatedMsg = Type.Object({ t: Type.Literal('located'), userId: Id, x: Tile, y: Tile });
+export const SpawnMsg = Type.Object({ t: Type.Literal('spawn'), spawn: SpawnState });
+export const ErrorMsg = Type.Object({
+  t: Type.Literal('error'),
+  code: Type.Union(ErrorCodes.map((c) => Type.Literal(c))),
+  message: Type.String(),
+  /** The `t` of the client message this answers, when there is one. */
+  ref: Type.Optional(Type.String()),
+});
+export const PongMsg = Type.Object({ t: Type.Literal('pong'), n: Type.Integer(), serverTime: Type.Number() });
+
+export const ServerControl = Type.Union([WelcomeMsg, AvatarsMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg]);
+export type ServerControl = Static<typeof ServerControl>;
+export type WelcomeMsg = Static<typeof WelcomeMsg>;
+export type AvatarsMsg = Static<typeof AvatarsMsg>;
+export type PeopleMsg = Static<typeof PeopleMsg>;
+export type ErrorMsg = Static<typeof ErrorMsg>;
+
+/** Largest control frame either side sends or accepts. Anything longer is refused before parsing. */
+export const MAX_CONTROL_BYTES = 4096;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: 'MALFORMED_MESSAGE' | 'UNKNOWN_MESSAGE' | 'VALIDATION_FAILED'; message: string };
+
+const clientChecker = TypeCompiler.Compile(ClientControl);
+const clientKinds = new Map<string, ReturnType<typeof TypeCompiler.Compile<TSchema>>>(
+  [HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg].map((s) => [
+    (s.properties.t as { const: string }).const,
+    TypeCompiler.Compile(s as TSchema),
+  ]),
+);
+
+/** Parses and validates one client control frame, telling unknown types apart from malformed ones. */
+export function parseClientControl(text: string): ParseResult<ClientControl> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'MALFORMED_MESSAGE', message: 'control frame is not valid JSON' };
+  }
+  if (typeof raw !== 'object' || raw === null || typeof (raw as { t?: unknown }).t !== 'string') {
+    return { ok: false, code: 'MALFORMED_MESSAGE', message: 'control frame must be an object with a string "t"' };
+  }
+  const kind = (raw as { t: string }).t;
+  const checker = clientKinds.get(kind);
+  if (!checker) return { ok: false, code: 'UNKNOWN_MESSAGE', message: `unknown message type "${kind.slice(0, 40)}"` };
+  if (!checker.Check(raw)) {
+    const first = checker.Errors(raw).First();
+    return {
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      message: `invalid "${kind}": ${first ? `${first.path || '/'} ${first.message}` : 'does not match the schema'}`,
+    };
+  }
+  // The union check is redundant with the per-kind one but keeps the static type honest.
+  return clientChecker.Check(raw) ? { ok: true, value: raw } : { ok: false, code: 'VALIDATION_FAILED', message: 'invalid message' };
+}
+
+const serverChecker = TypeCompiler.Compile(ServerControl);
+
+/** Parses a server control frame on the client; a server never sends invalid ones, but a client must not crash if it does. */
+export function parseServerControl(text: string): ServerControl | null {
+  try {
+    const raw: unknown = JSON.parse(text);
+    return serverChecker.Check(raw) ? raw : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Availability, Activity } from './presence.js';
+
+/**
+ * HTTP API bodies. The same TypeBox schemas drive Fastify's validation, the OpenAPI document and the typed SDK.
+ */
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+export const SignUpBody = Type.Object(
+  {
+    email: Email,
+    password: Type.String({ minLength: 8, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 60 }),
+    inviteToken: Type.Optional(Type.String({ minLength: 10, maxLength: 200 })),
+  },
+  { additionalProperties: false, $id: 'SignUpBody' },
+);
+export type SignUpBody = Static<typeof SignUpBody>;
+
+export const SignInBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false, $id: 'SignInBody' },
+);
+export type SignInBody = Static<typeof SignInBody>;
+
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
+
+export const UserView = Type.Object(
+  { id: Id, email: Type.String(), name: Type.String(), role: Role, orgId: Id },
+  { $id: 'UserView' },
+);
+export type UserView = Static<typeof UserView>;
+
+export const OrganisationView = Type.Object({ id: Id, name: Type.String() }, { $id: 'OrganisationView' });
+export type OrganisationView = Static<typeof OrganisationView>;
+
+export const MeView = Type.Object({ user: UserView, organisation: OrganisationView }, { $id: 'MeView' });
+export type MeView = Static<typeof MeView>;
+
+export const InviteView = Type.Object(
+  { token: Type.String(), url: Type.String(), expiresAt: Type.Integer() },
+  { $id: 'InviteView' },
+);
+export type InviteView = Static<typeof InviteView>;
+
+export const InviteInfo = Type.Object(
+  { organisationName: Type.String(), expiresAt: Type.Integer() },
+  { $id: 'InviteInfo' },
+);
+export type InviteInfo = Static<typeof InviteInfo>;
+
+export const TemplateView = Type.Object(
+  { id: Type.String(), name: Type.String(), description: Type.String(), thumbnailUrl: Type.String() },
+  { $id: 'TemplateView' },
+);
+export type TemplateView = Static<typeof TemplateView>;
+
+export const OfficeView = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    description: Type.String(),
+    template: Type.String(),
+    thumbnailUrl: Type.String(),
+    mapUrl: Type.String(),
+    /** People connected to this office right now. */
+    online: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'OfficeView' },
+);
+export type OfficeView = Static<typeof OfficeView>;
+
+export const CreateOfficeBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 80 }),
+    description: Type.String({ maxLength: 500, default: '' }),
+    template: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false, $id: 'CreateOfficeBody' },
+);
+export type CreateOfficeBody = Static<typeof CreateOfficeBody>;
+
+/** One row of the People panel. */
+export const PersonView = Type.Object(
+  {
+    userId: Id,
+    name: Type.String(),
+    availability: Availability,
+    activity: Activity,
+    /** The office this person is connected to, or null when offline. */
+    officeId: Type.Union([Id, Type.Null()]),
+    look: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'PersonView' },
+);
+export type PersonView = Static<typeof PersonView>;
+
+export const OfficeIdParams = Type.Object({ officeId: Id });
+export const TokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) });
