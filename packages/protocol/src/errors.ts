@@ -42,7 +42,7 @@ export const Problem = Type.Object(
     detail: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
-  { $id: 'Problem' },
+
 );
 export type Problem = Static<typeof Problem>;
 

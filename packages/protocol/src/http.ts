@@ -14,13 +14,13 @@ export const SignUpBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 60 }),
     inviteToken: Type.Optional(Type.String({ minLength: 10, maxLength: 200 })),
   },
-  { additionalProperties: false, $id: 'SignUpBody' },
+  { additionalProperties: false },
 );
 export type SignUpBody = Static<typeof SignUpBody>;
 
 export const SignInBody = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false, $id: 'SignInBody' },
+  { additionalProperties: false },
 );
 export type SignInBody = Static<typeof SignInBody>;
 
@@ -28,31 +28,31 @@ export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
 
 export const UserView = Type.Object(
   { id: Id, email: Type.String(), name: Type.String(), role: Role, orgId: Id },
-  { $id: 'UserView' },
+
 );
 export type UserView = Static<typeof UserView>;
 
-export const OrganisationView = Type.Object({ id: Id, name: Type.String() }, { $id: 'OrganisationView' });
+export const OrganisationView = Type.Object({ id: Id, name: Type.String() });
 export type OrganisationView = Static<typeof OrganisationView>;
 
-export const MeView = Type.Object({ user: UserView, organisation: OrganisationView }, { $id: 'MeView' });
+export const MeView = Type.Object({ user: UserView, organisation: OrganisationView });
 export type MeView = Static<typeof MeView>;
 
 export const InviteView = Type.Object(
   { token: Type.String(), url: Type.String(), expiresAt: Type.Integer() },
-  { $id: 'InviteView' },
+
 );
 export type InviteView = Static<typeof InviteView>;
 
 export const InviteInfo = Type.Object(
   { organisationName: Type.String(), expiresAt: Type.Integer() },
-  { $id: 'InviteInfo' },
+
 );
 export type InviteInfo = Static<typeof InviteInfo>;
 
 export const TemplateView = Type.Object(
   { id: Type.String(), name: Type.String(), description: Type.String(), thumbnailUrl: Type.String() },
-  { $id: 'TemplateView' },
+
 );
 export type TemplateView = Static<typeof TemplateView>;
 
@@ -67,7 +67,7 @@ export const OfficeView = Type.Object(
     /** People connected to this office right now. */
     online: Type.Integer({ minimum: 0 }),
   },
-  { $id: 'OfficeView' },
+
 );
 export type OfficeView = Static<typeof OfficeView>;
 
@@ -77,7 +77,7 @@ export const CreateOfficeBody = Type.Object(
     description: Type.String({ maxLength: 500, default: '' }),
     template: Type.String({ minLength: 1, maxLength: 64 }),
   },
-  { additionalProperties: false, $id: 'CreateOfficeBody' },
+  { additionalProperties: false },
 );
 export type CreateOfficeBody = Static<typeof CreateOfficeBody>;
 
@@ -92,9 +92,12 @@ export const PersonView = Type.Object(
     officeId: Type.Union([Id, Type.Null()]),
     look: Type.Integer({ minimum: 0 }),
   },
-  { $id: 'PersonView' },
+
 );
 export type PersonView = Static<typeof PersonView>;
 
 export const OfficeIdParams = Type.Object({ officeId: Id });
 export const TokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) });
+
+/** The HttpOnly cookie that carries the session, on HTTP requests and on the WebSocket upgrade. */
+export const SESSION_COOKIE = 'mo_session';

@@ -1,0 +1,133 @@
+import { SESSION_COOKIE } from '@metaoffice/protocol';
+import type {
+  CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeView, OfficeView, PersonView, Problem, SignInBody, SignUpBody, TemplateView,
+} from '@metaoffice/protocol';
+
+/** An HTTP API error with the server's typed code, so callers branch on `code`, not on text. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    readonly problem?: Problem,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiClientOptions {
+  /** Origin of the server, e.g. http://localhost:3000. Empty in the browser (same origin). */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /**
+   * Keep the session cookie in this object instead of the browser's cookie store. Bots, tests and the load generator
+   * run outside a browser and need it; in a browser leave it off so the cookie stays HttpOnly.
+   */
+  cookieJar?: boolean;
+}
+
+export { SESSION_COOKIE };
+
+/** The typed SDK for the HTTP API. */
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly jar: boolean;
+  private sessionCookie: string | undefined;
+
+  constructor(opts: ApiClientOptions = {}) {
+    this.baseUrl = (opts.baseUrl ?? '').replace(/\/$/, '');
+    this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.jar = opts.cookieJar ?? false;
+  }
+
+  /** The `Cookie` header value to present on a WebSocket upgrade outside the browser. */
+  cookieHeader(): string | undefined {
+    return this.sessionCookie ? `${SESSION_COOKIE}=${this.sessionCookie}` : undefined;
+  }
+
+  signUp(body: SignUpBody): Promise<MeView> {
+    return this.request('POST', '/api/auth/signup', body);
+  }
+  signIn(body: SignInBody): Promise<MeView> {
+    return this.request('POST', '/api/auth/signin', body);
+  }
+  async signOut(): Promise<void> {
+    await this.request('POST', '/api/auth/signout');
+    this.sessionCookie = undefined;
+  }
+  me(): Promise<MeView> {
+    return this.request('GET', '/api/me');
+  }
+  createInvite(): Promise<InviteView> {
+    return this.request('POST', '/api/invites');
+  }
+  inviteInfo(token: string): Promise<InviteInfo> {
+    return this.request('GET', `/api/invites/${encodeURIComponent(token)}`);
+  }
+  listOffices(): Promise<OfficeView[]> {
+    return this.request('GET', '/api/offices');
+  }
+  createOffice(body: CreateOfficeBody): Promise<OfficeView> {
+    return this.request('POST', '/api/offices', body);
+  }
+  getOffice(id: string): Promise<OfficeView> {
+    return this.request('GET', `/api/offices/${encodeURIComponent(id)}`);
+  }
+  getOfficeMap(id: string): Promise<unknown> {
+    return this.request('GET', `/api/offices/${encodeURIComponent(id)}/map`);
+  }
+  people(officeId: string): Promise<PersonView[]> {
+    return this.request('GET', `/api/offices/${encodeURIComponent(officeId)}/people`);
+  }
+  listTemplates(): Promise<TemplateView[]> {
+    return this.request('GET', '/api/templates');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const cookie = this.jar ? this.cookieHeader() : undefined;
+    if (cookie) headers.cookie = cookie;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'include',
+      });
+    } catch (err) {
+      throw new ApiError('UNAVAILABLE', 0, `server unreachable: ${(err as Error).message}`);
+    }
+    if (this.jar) this.keepCookie(res);
+    const text = await res.text();
+    const parsed: unknown = text ? safeJson(text) : undefined;
+    if (!res.ok) {
+      const p = parsed as Partial<Problem> | undefined;
+      const code = (p?.code ?? (res.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL')) as ErrorCode;
+      throw new ApiError(code, res.status, p?.detail ?? p?.title ?? res.statusText, p as Problem | undefined);
+    }
+    return parsed as T;
+  }
+
+  private keepCookie(res: Response): void {
+    const all = typeof res.headers.getSetCookie === 'function' ? res.headers.getSetCookie() : [res.headers.get('set-cookie') ?? ''];
+    for (const line of all) {
+      const m = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(line);
+      if (!m) continue;
+      // An emptied cookie (sign-out) or one already expired removes the session from the jar.
+      const expired = /expires=Thu, 01 Jan 1970/i.test(line) || /max-age=0/i.test(line);
+      this.sessionCookie = expired || !m[1] ? undefined : m[1];
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,391 @@
+import {
+  BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeCorrection, decodeWorld, encodeMove,
+  parseServerControl,
+  type AvatarInfo, type AvatarMove, type ChosenAvailability, type CorrectionFrame, type Direction, type ErrorCode,
+  type PersonView, type ServerControl, type SpawnState, type WelcomeMsg,
+} from '@metaoffice/protocol';
+import { Emitter } from './emitter.js';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** The server said not to come back by ourselves: replaced by another tab, signed out, version mismatch. */
+  terminal: boolean;
+}
+
+export interface ConnectionEvents {
+  welcome: (w: WelcomeMsg) => void;
+  enter: (a: AvatarInfo) => void;
+  leave: (avatarId: number) => void;
+  move: (m: AvatarMove) => void;
+  update: (a: AvatarInfo) => void;
+  correction: (c: CorrectionFrame) => void;
+  people: (changed: PersonView[]) => void;
+  spawn: (s: SpawnState) => void;
+  error: (e: { code: ErrorCode; message: string; ref?: string }) => void;
+  state: (s: ConnectionState, info?: CloseInfo) => void;
+  /** Raw byte counts, for the load generator and diagnostics. */
+  bytes: (received: number) => void;
+}
+
+/** The part of the WebSocket API the connection uses: the browser's and the `ws` package's both fit. */
+export interface SocketLike {
+  binaryType: string;
+  readyState: number;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+export interface OfficeConnectionOptions {
+  /** WebSocket endpoint, e.g. ws://localhost:3000/ws. */
+  url: string;
+  officeId: string;
+  viewport: { cols: number; rows: number };
+  /** Outside the browser: how to open a socket (e.g. with the `ws` package and a Cookie header). */
+  socketFactory?: SocketFactory;
+  /** Back-off between reconnect attempts; doubles each time, with jitter. */
+  reconnect?: { minMs: number; maxMs: number };
+  /** A silent link is declared dead after this long without any frame from the server. */
+  heartbeatMs?: number;
+  /** Protocol version to announce; only tests change it. */
+  protocol?: number;
+}
+
+const OPEN = 1;
+
+/**
+ * One live connection to one office: the SDK's world mirror. It keeps own avatar, the avatars in view and the
+ * organisation's people current, and reconnects by itself with back-off, resuming where the user stood.
+ */
+export class OfficeConnection extends Emitter<ConnectionEvents> {
+  private socket: SocketLike | undefined;
+  private _state: ConnectionState = 'closed';
+  private _self: AvatarInfo | undefined;
+  private readonly _avatars = new Map<number, AvatarInfo>();
+  private readonly _people = new Map<string, PersonView>();
+  private _spawn: SpawnState | undefined;
+  private seq = 0;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private lastFrameAt = 0;
+  private pingN = 0;
+  private wanted = false;
+  private viewport: { cols: number; rows: number };
+  private readonly pendingLocates: Array<{ userId: string; resolve: (p: { x: number; y: number }) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }> = [];
+
+  constructor(private readonly opts: OfficeConnectionOptions) {
+    super();
+    this.viewport = { ...opts.viewport };
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+  get self(): AvatarInfo | undefined {
+    return this._self;
+  }
+  get avatars(): ReadonlyMap<number, AvatarInfo> {
+    return this._avatars;
+  }
+  get people(): ReadonlyMap<string, PersonView> {
+    return this._people;
+  }
+  get spawn(): SpawnState | undefined {
+    return this._spawn;
+  }
+
+  connect(): void {
+    this.wanted = true;
+    this.open(this._self ? 'reconnecting' : 'connecting');
+  }
+
+  close(): void {
+    this.wanted = false;
+    clearTimeout(this.reconnectTimer);
+    this.stopHeartbeat();
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) {
+      s.onclose = null;
+      s.onmessage = null;
+      s.close(1000, 'client closed');
+    }
+    this.setState('closed', { code: 1000, reason: 'client closed', terminal: true });
+  }
+
+  step(x: number, y: number, dir: Direction, moving: boolean): void {
+    if (this._self) Object.assign(this._self, { x, y, dir });
+    this.seq = (this.seq + 1) & 0xffff;
+    this.sendBinary(encodeMove({ seq: this.seq, x, y, dir, moving }));
+  }
+
+  setViewport(cols: number, rows: number): void {
+    this.viewport = { cols: clamp(Math.ceil(cols), 1, 200), rows: clamp(Math.ceil(rows), 1, 200) };
+    this.sendControl({ t: 'viewport', viewport: this.viewport });
+  }
+
+  locate(userId: string, timeoutMs = 5000): Promise<{ x: number; y: number }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.dropLocate(entry);
+        reject(Object.assign(new Error('locate timed out'), { code: 'UNAVAILABLE' }));
+      }, timeoutMs);
+      const entry = { userId, resolve, reject, timer };
+      this.pendingLocates.push(entry);
+      this.sendControl({ t: 'locate', userId });
+    });
+  }
+
+  teleport(userId: string): void {
+    this.sendControl({ t: 'teleport', userId });
+  }
+
+  setSpawn(mode: 'default' | 'saved' | 'here'): void {
+    this.sendControl({ t: 'spawn.set', mode });
+  }
+
+  setStatus(availability: ChosenAvailability): void {
+    this.sendControl({ t: 'status.set', availability });
+  }
+
+  /** Sends a raw frame; tests use it to speak bad protocol on purpose. */
+  sendRaw(data: string | Uint8Array): void {
+    if (this.socket?.readyState === OPEN) this.socket.send(data);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------------------
+
+  private open(state: ConnectionState): void {
+    this.setState(state);
+    const factory = this.opts.socketFactory ?? defaultFactory;
+    let s: SocketLike;
+    try {
+      s = factory(this.opts.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = s;
+    s.binaryType = 'arraybuffer';
+    s.onopen = () => {
+      this.lastFrameAt = Date.now();
+      const resume = this._self ? { x: this._self.x, y: this._self.y } : undefined;
+      s.send(JSON.stringify({ t: 'hello', protocol: this.opts.protocol ?? PROTOCOL_VERSION, officeId: this.opts.officeId, viewport: this.viewport, ...(resume ? { resume } : {}) }));
+      this.startHeartbeat();
+    };
+    s.onmessage = (ev) => this.onFrame(ev.data);
+    s.onerror = () => {
+      /* a close event always follows; reconnecting is decided there */
+    };
+    s.onclose = (ev) => {
+      if (this.socket !== s) return;
+      this.socket = undefined;
+      this.stopHeartbeat();
+      const terminal = TERMINAL_CLOSE_CODES.has(ev.code);
+      if (terminal || !this.wanted) {
+        this.wanted = false;
+        this.setState('closed', { code: ev.code, reason: ev.reason, terminal: true });
+        return;
+      }
+      this.setState('reconnecting', { code: ev.code, reason: ev.reason, terminal: false });
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.wanted) return;
+    const { minMs, maxMs } = this.opts.reconnect ?? { minMs: 250, maxMs: 10_000 };
+    const base = Math.min(maxMs, minMs * 2 ** this.attempt);
+    this.attempt++;
+    // Full jitter, so a server restart is not met by every client at the same instant.
+    const delay = base / 2 + Math.random() * (base / 2);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.open('reconnecting'), delay);
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    const limit = this.opts.heartbeatMs ?? 20_000;
+    this.heartbeatTimer = setInterval(() => {
+      const s = this.socket;
+      if (!s) return;
+      if (Date.now() - this.lastFrameAt > limit) {
+        // The network went away without a close frame: drop the socket and let the reconnect loop take over.
+        s.onclose?.({ code: 4999, reason: 'heartbeat lost' });
+        try {
+          s.close();
+        } catch {
+          /* already gone */
+        }
+        return;
+      }
+      this.sendControl({ t: 'ping', n: ++this.pingN });
+    }, Math.max(1000, limit / 3));
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private onFrame(data: unknown): void {
+    this.lastFrameAt = Date.now();
+    if (typeof data === 'string') {
+      this.emit('bytes', data.length);
+      const msg = parseServerControl(data);
+      if (msg) this.onControl(msg);
+      return;
+    }
+    const bytes = toBytes(data);
+    if (!bytes) return;
+    this.emit('bytes', bytes.byteLength);
+    try {
+      switch (binaryKind(bytes)) {
+        case BinaryKind.WORLD: {
+          const { moves } = decodeWorld(bytes);
+          for (const m of moves) {
+            const a = this._avatars.get(m.avatarId);
+            if (!a) continue;
+            a.x = m.x;
+            a.y = m.y;
+            a.dir = m.dir;
+            this.emit('move', m);
+          }
+          break;
+        }
+        case BinaryKind.CORRECTION: {
+          const c = decodeCorrection(bytes);
+          if (this._self) Object.assign(this._self, { x: c.x, y: c.y, dir: c.dir });
+          this.emit('correction', c);
+          break;
+        }
+      }
+    } catch {
+      // A frame we cannot read is dropped; the next world frame brings positions current again.
+    }
+  }
+
+  private onControl(msg: ServerControl): void {
+    switch (msg.t) {
+      case 'welcome':
+        this.attempt = 0;
+        this._self = { ...msg.self };
+        this._spawn = msg.spawn;
+        // The server re-announces everything in view after a (re)connect, so the mirror starts clean.
+        for (const id of [...this._avatars.keys()]) {
+          this._avatars.delete(id);
+          this.emit('leave', id);
+        }
+        this._people.clear();
+        for (const p of msg.people) this._people.set(p.userId, p);
+        this.setState('open');
+        this.emit('welcome', msg);
+        break;
+      case 'avatars':
+        for (const id of msg.leave) {
+          if (this._avatars.delete(id)) this.emit('leave', id);
+        }
+        for (const a of msg.enter) {
+          this._avatars.set(a.avatarId, { ...a });
+          this.emit('enter', a);
+        }
+        for (const u of msg.update) {
+          const a = this._avatars.get(u.avatarId);
+          if (a) {
+            a.availability = u.availability;
+            a.activity = u.activity;
+            this.emit('update', a);
+          } else if (this._self && u.avatarId === this._self.avatarId) {
+            this._self.availability = u.availability;
+            this._self.activity = u.activity;
+            this.emit('update', this._self);
+          }
+        }
+        break;
+      case 'people':
+        for (const p of msg.changed) this._people.set(p.userId, p);
+        this.emit('people', msg.changed);
+        break;
+      case 'spawn':
+        this._spawn = msg.spawn;
+        this.emit('spawn', msg.spawn);
+        break;
+      case 'located': {
+        const i = this.pendingLocates.findIndex((p) => p.userId === msg.userId);
+        const entry = this.pendingLocates[i];
+        if (entry) {
+          this.dropLocate(entry);
+          entry.resolve({ x: msg.x, y: msg.y });
+        }
+        break;
+      }
+      case 'error':
+        if (msg.ref === 'locate' && this.pendingLocates.length > 0) {
+          const entry = this.pendingLocates[0]!;
+          this.dropLocate(entry);
+          entry.reject(Object.assign(new Error(msg.message), { code: msg.code }));
+        }
+        this.emit('error', { code: msg.code, message: msg.message, ...(msg.ref ? { ref: msg.ref } : {}) });
+        break;
+      case 'pong':
+        break;
+    }
+  }
+
+  private dropLocate(entry: (typeof this.pendingLocates)[number]): void {
+    clearTimeout(entry.timer);
+    const i = this.pendingLocates.indexOf(entry);
+    if (i >= 0) this.pendingLocates.splice(i, 1);
+  }
+
+  private sendControl(msg: object): void {
+    if (this.socket?.readyState === OPEN && this._state === 'open') this.socket.send(JSON.stringify(msg));
+  }
+
+  private sendBinary(bytes: Uint8Array): void {
+    if (this.socket?.readyState === OPEN && this._state === 'open') this.socket.send(bytes);
+  }
+
+  private setState(s: ConnectionState, info?: CloseInfo): void {
+    if (this._state === s && !info) return;
+    this._state = s;
+    this.emit('state', s, info);
+  }
+}
+
+function defaultFactory(url: string): SocketLike {
+  const Ctor = (globalThis as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
+  if (!Ctor) throw new Error('no WebSocket in this runtime: pass socketFactory');
+  return new Ctor(url);
+}
+
+function toBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data)) {
+    // `ws` may deliver fragmented messages as an array of Buffers.
+    const parts = data as Uint8Array[];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.byteLength;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
+
+export { CloseCodes };

@@ -1,0 +1,3 @@
+export * from './api.js';
+export * from './connection.js';
+export * from './emitter.js';

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+
+/**
+ * The one typed configuration, read from environment variables at start. A bad value stops the start with a
+ * message naming the variable, rather than surfacing later as a confusing runtime fault.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** Where the embedded SQLite database lives. */
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; unset means the embedded SQLite file under dataDir. */
+  databaseUrl: string | undefined;
+  /** The address people use to reach the office; invite links are built on it. */
+  publicUrl: string;
+  tickMs: number;
+  stepsPerSecond: number;
+  sessionTtlMs: number;
+  /** Mark cookies Secure; on by default when publicUrl is https. */
+  cookieSecure: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Built web app to serve at /; empty disables it (API-only node). */
+  webDist: string;
+  /** Create a demo organisation and office on the first start. */
+  seedDemo: boolean;
+  /** Sign-in and sign-up attempts allowed per client address per minute. */
+  authRateLimitPerMinute: number;
+  /** A person with no input for this long shows as Away. */
+  idleAwayMs: number;
+  /** Tiles of margin around the viewport inside which avatars are sent. */
+  aoiMarginTiles: number;
+  /** How long a disconnected avatar's place is kept so a quick reconnect resumes it. */
+  resumeGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const v = Number(raw);
+  if (v < min || v > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST?.trim() || '0.0.0.0';
+  const dataDir = resolve(cwd, env.DATA_DIR?.trim() || 'data');
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite database)');
+  }
+
+  const publicUrl = (env.PUBLIC_URL?.trim() || `http://localhost:${port}`).replace(/\/$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an http(s) URL, got "${publicUrl}"`);
+  }
+
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const webDistDefault = resolve(new URL('.', import.meta.url).pathname, '../../web/dist');
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    publicUrl,
+    tickMs: int(env, 'TICK_MS', 100, 20, 1000),
+    stepsPerSecond: int(env, 'STEPS_PER_SECOND', 4, 1, 20),
+    sessionTtlMs: int(env, 'SESSION_TTL_HOURS', 24 * 30, 1, 24 * 365) * 3_600_000,
+    cookieSecure: bool(env, 'COOKIE_SECURE', publicUrl.startsWith('https:')),
+    logLevel,
+    webDist: env.WEB_DIST === undefined ? webDistDefault : env.WEB_DIST.trim() && resolve(cwd, env.WEB_DIST.trim()),
+    seedDemo: bool(env, 'SEED_DEMO', true),
+    authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
+    idleAwayMs: int(env, 'IDLE_AWAY_SECONDS', 300, 5, 86_400) * 1000,
+    aoiMarginTiles: int(env, 'AOI_MARGIN_TILES', 4, 0, 50),
+    resumeGraceMs: int(env, 'RESUME_GRACE_SECONDS', 60, 0, 3600) * 1000,
+  };
+}

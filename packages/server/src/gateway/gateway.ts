@@ -1,0 +1,350 @@
+import type { WebSocket, RawData } from 'ws';
+import {
+  BinaryDecodeError, BinaryKind, CloseCodes, MAX_CONTROL_BYTES, PROTOCOL_VERSION, checkClientVersion, decodeMove, parseClientControl,
+  type ClientControl, type ErrorCode, type HelloMsg, type PersonView,
+} from '@metaoffice/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store, User } from '../storage/index.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { AppError } from '../errors.js';
+import type { OfficeRegistry } from '../office/office-registry.js';
+import type { OfficeEngine } from '../office/office-engine.js';
+import { lookOf, type PresenceService } from '../office/presence-service.js';
+import type { Metrics } from '../metrics.js';
+
+export interface GatewayOptions {
+  stepsPerSecond: number;
+  tickMs: number;
+  /** Close a socket that has not said hello by then. */
+  helloTimeoutMs?: number;
+  /** Re-check every live connection's session this often, so an expired or signed-out one is closed. */
+  sessionCheckMs?: number;
+}
+
+/** Per connection: budgets for frames, so one noisy client cannot starve the others. */
+class FrameBudget {
+  private tokens: number;
+  private last = Date.now();
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+interface Connection {
+  socket: WebSocket;
+  user: User;
+  tokenHash: string;
+  engine?: OfficeEngine;
+  avatarId?: number;
+  officeId?: string;
+  invalidFrames: number;
+  controlBudget: FrameBudget;
+  moveBudget: FrameBudget;
+  rateLimitedNotified: boolean;
+}
+
+/**
+ * The WebSocket gateway: authenticates a connection, checks the protocol version, routes it to its office's engine,
+ * validates every frame and answers bad ones with typed errors — without letting them touch anybody else.
+ */
+export class Gateway {
+  private readonly byUser = new Map<string, Connection>();
+  private readonly byOrg = new Map<string, Set<Connection>>();
+  private sessionTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      auth: AuthService;
+      registry: OfficeRegistry;
+      presence: PresenceService;
+      metrics: Metrics;
+      log: FastifyBaseLogger;
+    },
+    private readonly opts: GatewayOptions,
+  ) {
+    this.sessionTimer = setInterval(() => void this.recheckSessions(), opts.sessionCheckMs ?? 30_000);
+    this.sessionTimer.unref?.();
+  }
+
+  get connections(): number {
+    return this.byUser.size;
+  }
+
+  /** Sends a People-panel change to everyone connected in the organisation. */
+  publishPerson(orgId: string, person: PersonView): void {
+    const set = this.byOrg.get(orgId);
+    if (!set) return;
+    const text = JSON.stringify({ t: 'people', changed: [person] });
+    for (const c of set) if (c.avatarId !== undefined) this.sendText(c, text);
+  }
+
+  async accept(socket: WebSocket, sessionToken: string | undefined): Promise<void> {
+    let auth;
+    try {
+      auth = await this.deps.auth.authenticate(sessionToken);
+    } catch (err) {
+      const code: ErrorCode = err instanceof AppError ? err.code : 'UNAUTHENTICATED';
+      this.fail(socket, code, code === 'SESSION_EXPIRED' ? 'Your session expired; sign in again.' : 'Sign in first.', CloseCodes.UNAUTHENTICATED);
+      return;
+    }
+    const conn: Connection = {
+      socket,
+      user: auth.user,
+      tokenHash: auth.tokenHash,
+      invalidFrames: 0,
+      controlBudget: new FrameBudget(20, 40),
+      // Moves arrive at most at walking speed; twice that plus a burst covers turns and stops.
+      moveBudget: new FrameBudget(this.opts.stepsPerSecond * 3, 20),
+      rateLimitedNotified: false,
+    };
+    const helloTimer = setTimeout(() => {
+      if (conn.avatarId === undefined) this.fail(socket, 'HELLO_REQUIRED', 'Say hello first.', CloseCodes.PROTOCOL_ERROR);
+    }, this.opts.helloTimeoutMs ?? 10_000);
+
+    let helloPending = false;
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = toBuffer(data);
+      this.deps.metrics.messagesIn.inc({ kind: isBinary ? 'binary' : 'control' });
+      if (conn.avatarId === undefined) {
+        if (helloPending) return;
+        if (isBinary) return this.reject(conn, 'HELLO_REQUIRED', 'Say hello before anything else.');
+        const parsed = bytes.byteLength > MAX_CONTROL_BYTES ? null : parseClientControl(bytes.toString('utf8'));
+        if (!parsed || !parsed.ok) return this.reject(conn, parsed ? parsed.code : 'MALFORMED_MESSAGE', parsed ? parsed.message : 'frame too large');
+        if (parsed.value.t !== 'hello') return this.reject(conn, 'HELLO_REQUIRED', 'Say hello before anything else.', parsed.value.t);
+        helloPending = true;
+        void this.hello(conn, parsed.value).finally(() => {
+          helloPending = false;
+          clearTimeout(helloTimer);
+        });
+        return;
+      }
+      if (isBinary) this.onBinary(conn, bytes);
+      else this.onControl(conn, bytes);
+    });
+    socket.on('close', () => {
+      clearTimeout(helloTimer);
+      this.detach(conn);
+    });
+    socket.on('error', (err) => this.deps.log.debug({ err }, 'websocket error'));
+  }
+
+  private async hello(conn: Connection, hello: HelloMsg): Promise<void> {
+    const v = checkClientVersion(hello.protocol);
+    if (!v.ok) {
+      const msg = v.code === 'CLIENT_TOO_OLD'
+        ? `This app speaks protocol ${hello.protocol}; the server needs ${PROTOCOL_VERSION}. Reload the page to update.`
+        : `This app speaks protocol ${hello.protocol}; the server only knows up to ${PROTOCOL_VERSION}. The server is older than the app.`;
+      return this.fail(conn.socket, v.code, msg, CloseCodes.VERSION_MISMATCH);
+    }
+    const office = await this.deps.store.offices.byId(hello.officeId).catch(() => undefined);
+    // Another organisation's office answers exactly like a missing one, so ids reveal nothing.
+    if (!office || office.orgId !== conn.user.orgId) return this.fail(conn.socket, 'FORBIDDEN', 'This office does not exist or is not yours to join.', CloseCodes.FORBIDDEN);
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+
+    const previous = this.byUser.get(conn.user.id);
+    if (previous && previous !== conn) {
+      this.fail(previous.socket, 'SESSION_REPLACED', 'You opened the office in another tab or device; this one was disconnected.', CloseCodes.REPLACED);
+      this.detach(previous);
+    }
+    const pref = await this.deps.store.spawn.get(conn.user.id, office.id).catch(() => undefined);
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    const engine = this.deps.registry.engineFor(office);
+    const look = lookOf(conn.user.id);
+    const state = this.deps.presence.state(conn.user.id);
+    const self = engine.join(
+      { userId: conn.user.id, name: conn.user.name, look, availability: state.availability === 'Offline' ? 'Available' : state.availability, activity: state.activity === 'Offline' ? 'Available' : state.activity },
+      { resume: hello.resume, mode: pref?.mode ?? 'default', saved: pref?.savedX != null && pref.savedY != null ? { x: pref.savedX, y: pref.savedY } : null },
+      { sendText: (t) => this.sendText(conn, t), sendBinary: (b) => this.sendBinary(conn, b) },
+      hello.viewport,
+    );
+    conn.engine = engine;
+    conn.avatarId = self.avatarId;
+    conn.officeId = office.id;
+    this.byUser.set(conn.user.id, conn);
+    let orgSet = this.byOrg.get(conn.user.orgId);
+    if (!orgSet) this.byOrg.set(conn.user.orgId, (orgSet = new Set()));
+    orgSet.add(conn);
+    this.deps.metrics.connectedUsers.set(this.byUser.size);
+    this.deps.presence.connected(conn.user, office.id);
+    const now = this.deps.presence.state(conn.user.id);
+    self.availability = now.availability;
+    self.activity = now.activity;
+
+    const users = await this.deps.store.users.listByOrg(conn.user.orgId);
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    this.sendText(conn, JSON.stringify({
+      t: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      tickMs: this.opts.tickMs,
+      stepsPerSecond: this.opts.stepsPerSecond,
+      office: { id: office.id, name: office.name, mapUrl: `/api/offices/${office.id}/map` },
+      self,
+      spawn: spawnState(pref),
+      people: users.map((u) => this.deps.presence.view(u, lookOf(u.id))),
+    }));
+  }
+
+  private onBinary(conn: Connection, bytes: Buffer): void {
+    if (bytes[0] !== BinaryKind.MOVE) return this.reject(conn, 'UNKNOWN_MESSAGE', `unknown binary frame kind ${bytes[0] ?? 'none'}`);
+    if (!conn.moveBudget.take()) return this.rateLimited(conn);
+    let move;
+    try {
+      move = decodeMove(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      return this.reject(conn, 'MALFORMED_MESSAGE', err instanceof BinaryDecodeError ? err.message : 'bad move frame');
+    }
+    const outcome = conn.engine!.handleMove(conn.avatarId!, move);
+    if (!outcome.ok) this.deps.metrics.rejected.inc({ code: 'MOVE_REJECTED' });
+    else this.deps.presence.touched(conn.user.id);
+  }
+
+  private onControl(conn: Connection, bytes: Buffer): void {
+    if (!conn.controlBudget.take()) return this.rateLimited(conn);
+    if (bytes.byteLength > MAX_CONTROL_BYTES) return this.reject(conn, 'PAYLOAD_TOO_LARGE', `control frames are limited to ${MAX_CONTROL_BYTES} bytes`);
+    const parsed = parseClientControl(bytes.toString('utf8'));
+    if (!parsed.ok) return this.reject(conn, parsed.code, parsed.message);
+    this.handleControl(conn, parsed.value);
+  }
+
+  private handleControl(conn: Connection, msg: ClientControl): void {
+    const engine = conn.engine!;
+    const avatarId = conn.avatarId!;
+    switch (msg.t) {
+      case 'hello':
+        return this.reject(conn, 'BAD_REQUEST', 'Already said hello on this connection.', 'hello');
+      case 'viewport':
+        engine.setViewport(avatarId, msg.viewport.cols, msg.viewport.rows);
+        return;
+      case 'ping':
+        this.sendText(conn, JSON.stringify({ t: 'pong', n: msg.n, serverTime: Date.now() }));
+        return;
+      case 'locate': {
+        const p = engine.locate(msg.userId);
+        if (!p) return this.reject(conn, 'PERSON_NOT_FOUND', 'That person is not in this office right now.', 'locate');
+        this.sendText(conn, JSON.stringify({ t: 'located', userId: msg.userId, x: p.x, y: p.y }));
+        return;
+      }
+      case 'teleport': {
+        const r = engine.teleportNextTo(avatarId, msg.userId);
+        if (r !== 'ok') return this.reject(conn, r, r === 'NO_FREE_TILE' ? 'There is no free tile next to them.' : 'That person is not in this office right now.', 'teleport');
+        this.deps.presence.touched(conn.user.id);
+        return;
+      }
+      case 'status.set':
+        this.deps.presence.choose(conn.user.id, msg.availability);
+        return;
+      case 'spawn.set':
+        void this.setSpawn(conn, msg.mode);
+        return;
+    }
+  }
+
+  private async setSpawn(conn: Connection, mode: 'default' | 'saved' | 'here'): Promise<void> {
+    const officeId = conn.officeId!;
+    const current = await this.deps.store.spawn.get(conn.user.id, officeId);
+    let next = { userId: conn.user.id, officeId, mode: (current?.mode ?? 'default') as 'default' | 'saved', savedX: current?.savedX ?? null, savedY: current?.savedY ?? null };
+    if (mode === 'here') {
+      const pos = conn.engine!.positionOf(conn.avatarId!);
+      if (!pos) return;
+      next = { ...next, mode: 'saved', savedX: pos.x, savedY: pos.y };
+    } else if (mode === 'saved') {
+      if (next.savedX === null) return this.reject(conn, 'BAD_REQUEST', 'You have no saved point yet: use "Set my point here" first.', 'spawn.set');
+      next.mode = 'saved';
+    } else {
+      next.mode = 'default';
+    }
+    try {
+      await this.deps.store.spawn.upsert(next);
+    } catch (err) {
+      this.deps.log.error({ err }, 'saving spawn preference failed');
+      return this.reject(conn, 'UNAVAILABLE', 'Could not save your spawn point; try again.', 'spawn.set');
+    }
+    this.sendText(conn, JSON.stringify({ t: 'spawn', spawn: spawnState(next) }));
+  }
+
+  private reject(conn: Connection, code: ErrorCode, message: string, ref?: string): void {
+    this.deps.metrics.rejected.inc({ code });
+    this.sendText(conn, JSON.stringify({ t: 'error', code, message, ...(ref ? { ref } : {}) }));
+    if (code === 'PERSON_NOT_FOUND' || code === 'NO_FREE_TILE' || code === 'UNAVAILABLE') return;
+    // A client that keeps sending garbage is broken or hostile; cut it off before it costs the others anything.
+    if (++conn.invalidFrames > 50) this.fail(conn.socket, 'MALFORMED_MESSAGE', 'Too many invalid frames.', CloseCodes.PROTOCOL_ERROR);
+  }
+
+  private rateLimited(conn: Connection): void {
+    this.deps.metrics.rejected.inc({ code: 'RATE_LIMITED' });
+    if (conn.rateLimitedNotified) return;
+    conn.rateLimitedNotified = true;
+    setTimeout(() => (conn.rateLimitedNotified = false), 1000).unref?.();
+    this.sendText(conn, JSON.stringify({ t: 'error', code: 'RATE_LIMITED', message: 'Too many messages; some were dropped.' }));
+  }
+
+  private fail(socket: WebSocket, code: ErrorCode, message: string, closeCode: number): void {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify({ t: 'error', code, message }));
+    // The close reason carries the code too, for clients that only see the close event.
+    socket.close(closeCode, code);
+  }
+
+  private detach(conn: Connection): void {
+    if (conn.avatarId === undefined) return;
+    conn.engine?.leave(conn.avatarId);
+    const officeId = conn.officeId!;
+    conn.avatarId = undefined;
+    if (this.byUser.get(conn.user.id) === conn) {
+      this.byUser.delete(conn.user.id);
+      this.deps.presence.disconnected(conn.user.id, officeId);
+    }
+    this.byOrg.get(conn.user.orgId)?.delete(conn);
+    this.deps.metrics.connectedUsers.set(this.byUser.size);
+  }
+
+  private async recheckSessions(): Promise<void> {
+    for (const conn of [...this.byUser.values()]) {
+      const ok = await this.deps.auth.sessionValid(conn.tokenHash).catch(() => true);
+      if (!ok) this.fail(conn.socket, 'SESSION_EXPIRED', 'Your session expired; sign in again.', CloseCodes.UNAUTHENTICATED);
+    }
+  }
+
+  private sendText(conn: Connection, text: string): void {
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    conn.socket.send(text);
+    this.deps.metrics.messagesOut.inc();
+    this.deps.metrics.bytesOut.inc(text.length);
+  }
+
+  private sendBinary(conn: Connection, bytes: Uint8Array): void {
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    conn.socket.send(bytes, { binary: true });
+    this.deps.metrics.messagesOut.inc();
+    this.deps.metrics.bytesOut.inc(bytes.byteLength);
+  }
+
+  closeAll(): void {
+    clearInterval(this.sessionTimer);
+    for (const c of [...this.byUser.values()]) {
+      if (c.socket.readyState === c.socket.OPEN) c.socket.close(CloseCodes.GOING_AWAY, 'server shutting down');
+    }
+  }
+}
+
+function spawnState(p: { mode: 'default' | 'saved'; savedX: number | null; savedY: number | null } | undefined) {
+  return { mode: p?.mode ?? 'default', saved: p && p.savedX !== null && p.savedY !== null ? { x: p.savedX, y: p.savedY } : null };
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

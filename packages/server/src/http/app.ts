@@ -1,0 +1,236 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyError } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
+import {
+  CreateOfficeBody, InviteInfo, InviteView, MeView, OfficeIdParams, OfficeView, PersonView, Problem, SESSION_COOKIE, SignInBody,
+  SignUpBody, TemplateView, TokenParams, PROTOCOL_VERSION,
+} from '@metaoffice/protocol';
+import { assetsDir, loadTemplateMap, templateThumbnailPath, templates } from '@metaoffice/maps';
+import { OfficeMap } from '@metaoffice/world';
+import type { Config } from '../config.js';
+import type { Office, Store, User } from '../storage/index.js';
+import { AuthService } from '../auth/auth-service.js';
+import { AppError, notFound } from '../errors.js';
+import { OfficeRegistry } from '../office/office-registry.js';
+import { PresenceService, lookOf } from '../office/presence-service.js';
+import { Gateway } from '../gateway/gateway.js';
+import { Metrics } from '../metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: User;
+  }
+}
+
+export interface App {
+  http: FastifyInstance;
+  auth: AuthService;
+  registry: OfficeRegistry;
+  presence: PresenceService;
+  gateway: Gateway;
+  metrics: Metrics;
+}
+
+const BODY_LIMIT = 64 * 1024;
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 429: Problem };
+
+/** Builds the HTTP API, the WebSocket gateway and the static web app on one Fastify instance. */
+export async function buildApp(config: Config, store: Store, opts: { logger?: boolean } = {}): Promise<App> {
+  const http = Fastify({
+    logger: opts.logger === false ? false : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'] },
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const metrics = new Metrics();
+  const auth = new AuthService(store, { sessionTtlMs: config.sessionTtlMs, publicUrl: config.publicUrl });
+  const registry = new OfficeRegistry({
+    tickMs: config.tickMs,
+    stepsPerSecond: config.stepsPerSecond,
+    aoiMarginTiles: config.aoiMarginTiles,
+    resumeGraceMs: config.resumeGraceMs,
+    onTick: (ms) => metrics.tickDuration.observe(ms / 1000),
+  });
+  // The presence service and the gateway need each other; the late binding keeps both constructors simple.
+  let gateway!: Gateway;
+  const presence = new PresenceService(
+    { idleAwayMs: config.idleAwayMs },
+    {
+      publish: (orgId, person) => gateway.publishPerson(orgId, person),
+      apply: (officeId, userId, a, act) => registry.get(officeId)?.setPresence(userId, a, act),
+    },
+  );
+  gateway = new Gateway({ store, auth, registry, presence, metrics, log: http.log }, { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs });
+  const sweep = setInterval(() => presence.sweep(), 5000);
+  sweep.unref();
+
+  await http.register(cookie);
+  await http.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        workerSrc: ["'self'", 'blob:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Same-origin isolation headers would stop the Teams client from framing the tab later; keep the defaults lax.
+    crossOriginEmbedderPolicy: false,
+  });
+  await http.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new AppError('RATE_LIMITED', 429, `Too many attempts; try again in ${Math.ceil(ctx.ttl / 1000)} s.`),
+  });
+  await http.register(websocket, { options: { maxPayload: 4096 } });
+  await http.register(swagger, {
+    openapi: {
+      info: { title: 'MetaOffice API', version: String(PROTOCOL_VERSION), description: 'The HTTP API of MetaOffice. Live office traffic uses the WebSocket at /ws.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+    },
+  });
+  await http.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  http.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    const e = toAppError(err);
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(e.status).type('application/problem+json').send(e.toProblem());
+  });
+
+  const requireUser = async (req: FastifyRequest) => {
+    const a = await auth.authenticate(req.cookies[SESSION_COOKIE]);
+    req.user = a.user;
+  };
+  const setSession = (reply: { setCookie: (n: string, v: string, o: object) => unknown }, token: string, expiresAt: number) =>
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', expires: new Date(expiresAt) });
+  const authLimit = { rateLimit: { max: config.authRateLimitPerMinute, timeWindow: '1 minute' } };
+  const officeOf = async (req: FastifyRequest, officeId: string): Promise<Office> => {
+    const office = await store.offices.byId(officeId);
+    if (!office || office.orgId !== req.user!.orgId) throw notFound('Office');
+    return office;
+  };
+  const officeView = (o: Office): OfficeView => ({
+    id: o.id, name: o.name, description: o.description, template: o.template,
+    thumbnailUrl: `/api/offices/${o.id}/thumbnail.png`, mapUrl: `/api/offices/${o.id}/map`, online: registry.online(o.id),
+  });
+
+  // ---- accounts ------------------------------------------------------------------------------------------------
+  http.post('/api/auth/signup', { config: authLimit, schema: { tags: ['accounts'], body: SignUpBody, response: { 201: MeView, ...problems } } }, async (req, reply) => {
+    const r = await auth.signUp(req.body as SignUpBody);
+    setSession(reply, r.token, r.expiresAt);
+    return reply.status(201).send(r.me);
+  });
+  http.post('/api/auth/signin', { config: authLimit, schema: { tags: ['accounts'], body: SignInBody, response: { 200: MeView, ...problems } } }, async (req, reply) => {
+    const b = req.body as SignInBody;
+    const r = await auth.signIn(b.email, b.password);
+    setSession(reply, r.token, r.expiresAt);
+    return r.me;
+  });
+  http.post('/api/auth/signout', { schema: { tags: ['accounts'], response: { 204: Type.Null() } } }, async (req, reply) => {
+    await auth.signOut(req.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send();
+  });
+  http.get('/api/me', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], response: { 200: MeView, ...problems } } }, async (req) => auth.meOf(req.user!));
+
+  http.post('/api/invites', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], response: { 201: InviteView, ...problems } } }, async (req, reply) =>
+    reply.status(201).send(await auth.createInvite(req.user!)),
+  );
+  http.get('/api/invites/:token', { schema: { tags: ['accounts'], params: TokenParams, response: { 200: InviteInfo, ...problems } } }, async (req) =>
+    auth.inviteInfo((req.params as { token: string }).token),
+  );
+
+  // ---- offices -------------------------------------------------------------------------------------------------
+  http.get('/api/templates', { preHandler: requireUser, schema: { tags: ['offices'], response: { 200: Type.Array(TemplateView), ...problems } } }, async () =>
+    templates.map((t) => ({ id: t.id, name: t.name, description: t.description, thumbnailUrl: `/api/templates/${t.id}/thumbnail.png` })),
+  );
+  http.get('/api/templates/:id/thumbnail.png', { schema: { tags: ['offices'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    if (!templates.some((t) => t.id === id)) throw notFound('Template');
+    return reply.type('image/png').header('cache-control', 'public, max-age=3600').send(await readFile(templateThumbnailPath(id)));
+  });
+  http.get('/api/offices', { preHandler: requireUser, schema: { tags: ['offices'], security: [{ session: [] }], response: { 200: Type.Array(OfficeView), ...problems } } }, async (req) =>
+    (await store.offices.listByOrg(req.user!.orgId)).map(officeView),
+  );
+  http.post('/api/offices', { preHandler: requireUser, schema: { tags: ['offices'], security: [{ session: [] }], body: CreateOfficeBody, response: { 201: OfficeView, ...problems } } }, async (req, reply) => {
+    const b = req.body as CreateOfficeBody;
+    if (!templates.some((t) => t.id === b.template)) throw new AppError('VALIDATION_FAILED', 400, `Unknown template "${b.template}".`, [{ path: '/template', message: 'unknown template' }]);
+    const tmj = loadTemplateMap(b.template);
+    OfficeMap.fromTiled(tmj); // a template that does not parse must never become an office nobody can enter
+    const office = await store.offices.create({ orgId: req.user!.orgId, name: b.name.trim(), description: (b.description ?? '').trim(), template: b.template, mapJson: JSON.stringify(tmj) });
+    return reply.status(201).send(officeView(office));
+  });
+  http.get('/api/offices/:officeId', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, response: { 200: OfficeView, ...problems } } }, async (req) =>
+    officeView(await officeOf(req, (req.params as { officeId: string }).officeId)),
+  );
+  http.get('/api/offices/:officeId/map', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, description: 'The office map as Tiled JSON (.tmj).' } }, async (req, reply) => {
+    const office = await officeOf(req, (req.params as { officeId: string }).officeId);
+    return reply.type('application/json').send(office.mapJson);
+  });
+  http.get('/api/offices/:officeId/thumbnail.png', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams } }, async (req, reply) => {
+    const office = await officeOf(req, (req.params as { officeId: string }).officeId);
+    const id = templates.some((t) => t.id === office.template) ? office.template : templates[0]!.id;
+    return reply.type('image/png').header('cache-control', 'private, max-age=300').send(await readFile(templateThumbnailPath(id)));
+  });
+  http.get('/api/offices/:officeId/people', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, response: { 200: Type.Array(PersonView), ...problems } } }, async (req) => {
+    await officeOf(req, (req.params as { officeId: string }).officeId);
+    return (await store.users.listByOrg(req.user!.orgId)).map((u) => presence.view(u, lookOf(u.id)));
+  });
+
+  // ---- live office -----------------------------------------------------------------------------------------------
+  http.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
+    void gateway.accept(socket, req.cookies[SESSION_COOKIE]);
+  });
+
+  // ---- operations ----------------------------------------------------------------------------------------------
+  http.get('/api/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+  http.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  http.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const ok = await store.ping();
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unavailable' });
+  });
+  http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  // ---- static files --------------------------------------------------------------------------------------------
+  await http.register(fastifyStatic, { root: assetsDir, prefix: '/maps/', decorateReply: !existsSync(join(config.webDist || '/nonexistent', 'index.html')) });
+  const hasWeb = !!config.webDist && existsSync(join(config.webDist, 'index.html'));
+  if (hasWeb) await http.register(fastifyStatic, { root: config.webDist, prefix: '/', decorateReply: true, index: ['index.html'], wildcard: true });
+  http.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    // Client-side routes (/office/…, /invite/…) load the app shell; API paths answer with a problem body.
+    if (hasWeb && req.method === 'GET' && !/^\/(api|ws|maps|metrics|healthz|readyz)(\/|$)/.test(path)) return reply.sendFile('index.html', config.webDist);
+    return reply.status(404).type('application/problem+json').send(new AppError('NOT_FOUND', 404, `No route ${req.method} ${path}.`).toProblem());
+  });
+
+  http.addHook('onClose', async () => {
+    clearInterval(sweep);
+    gateway.closeAll();
+    registry.stopAll();
+  });
+  return { http, auth, registry, presence, gateway, metrics };
+}
+
+function toAppError(err: FastifyError | AppError): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] };
+  if (fe.validation) {
+    const errors = fe.validation.map((v) => ({ path: v.instancePath || `/${String(v.params?.missingProperty ?? v.params?.additionalProperty ?? '')}`, message: v.message ?? 'invalid' }));
+    return new AppError('VALIDATION_FAILED', 400, `Invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  }
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('PAYLOAD_TOO_LARGE', 413, `Request body is larger than ${BODY_LIMIT} bytes.`);
+  if (fe.statusCode === 429) return new AppError('RATE_LIMITED', 429, 'Too many requests.');
+  if (fe.statusCode === 415) return new AppError('BAD_REQUEST', 415, 'Send JSON with content-type application/json.');
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError('BAD_REQUEST', fe.statusCode, fe.message || 'Bad request.');
+  return new AppError('INTERNAL', 500, 'Something went wrong on our side.');
+}

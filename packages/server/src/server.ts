@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { openStore, type Store } from './storage/index.js';
+import { buildApp, type App } from './http/app.js';
+import { seedDemo } from './seed.js';
+
+export interface RunningServer extends App {
+  store: Store;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens storage, migrates, seeds, and listens. Used by main.ts and by the integration tests. */
+export async function startServer(config: Config, opts: { logger?: boolean; store?: Store } = {}): Promise<RunningServer> {
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, 'metaoffice.db') }));
+  await store.migrate();
+  if (config.seedDemo) await seedDemo(store);
+  const app = await buildApp(config, store, opts);
+  await app.http.listen({ port: config.port, host: config.host });
+  const addr = app.http.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const sessionSweep = setInterval(() => void store.sessions.deleteExpired(Date.now()).catch(() => undefined), 3_600_000);
+  sessionSweep.unref();
+  let closed = false;
+  return {
+    ...app,
+    store,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sessionSweep);
+      await app.http.close();
+      if (!opts.store) await store.close();
+    },
+  };
+}

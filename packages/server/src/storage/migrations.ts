@@ -1,0 +1,98 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/*
+ * The one migration list for both dialects. Write every migration with Kysely's schema builder (portable types:
+ * text, integer, bigint) so it runs on SQLite and PostgreSQL alike. Never edit a migration that has shipped; add a
+ * new one. Names sort lexically, so keep the numeric prefix.
+ */
+
+// Migrations must not depend on the app's current table types, which describe the latest schema only.
+type AnyDb = Kysely<any>;
+
+const m0001Initial: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('organisations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('organisations_created_at_idx').on('organisations').column('created_at').execute();
+
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'member')`))
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('users_email_key', ['email'])
+      .execute();
+    await db.schema.createIndex('users_org_id_idx').on('users').column('org_id').execute();
+
+    await db.schema
+      .createTable('sessions')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_expires_at_idx').on('sessions').column('expires_at').execute();
+    await db.schema.createIndex('sessions_user_id_idx').on('sessions').column('user_id').execute();
+
+    await db.schema
+      .createTable('invites')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.createIndex('invites_org_id_idx').on('invites').column('org_id').execute();
+
+    await db.schema
+      .createTable('offices')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+      .addColumn('template', 'text', (c) => c.notNull())
+      .addColumn('map_json', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('offices_org_id_idx').on('offices').columns(['org_id', 'created_at']).execute();
+
+    await db.schema
+      .createTable('spawn_preferences')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('office_id', 'text', (c) => c.notNull().references('offices.id').onDelete('cascade'))
+      .addColumn('mode', 'text', (c) => c.notNull().check(sql`mode in ('default', 'saved')`))
+      .addColumn('saved_x', 'integer')
+      .addColumn('saved_y', 'integer')
+      .addPrimaryKeyConstraint('spawn_preferences_pkey', ['user_id', 'office_id'])
+      .execute();
+    // Cascading an office delete looks rows up by office_id, which the primary key does not lead with.
+    await db.schema
+      .createIndex('spawn_preferences_office_id_idx')
+      .on('spawn_preferences')
+      .column('office_id')
+      .execute();
+  },
+
+  async down(db: AnyDb) {
+    for (const table of ['spawn_preferences', 'offices', 'invites', 'sessions', 'users', 'organisations']) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001Initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

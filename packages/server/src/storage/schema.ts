@@ -1,0 +1,60 @@
+/** Table shapes as Kysely sees them (snake_case columns; timestamps are epoch ms, int8 parsed to number on PG). */
+
+export interface OrganisationsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface InvitesTable {
+  token_hash: string;
+  org_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_count: number;
+}
+
+export interface OfficesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  template: string;
+  map_json: string;
+  created_at: number;
+}
+
+export interface SpawnPreferencesTable {
+  user_id: string;
+  office_id: string;
+  mode: string;
+  saved_x: number | null;
+  saved_y: number | null;
+}
+
+export interface Database {
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  invites: InvitesTable;
+  offices: OfficesTable;
+  spawn_preferences: SpawnPreferencesTable;
+}

@@ -1,0 +1,140 @@
+/** The storage layer's public record types. Timestamps are epoch milliseconds on both dialects. */
+
+export type Role = 'admin' | 'member';
+export type SpawnMode = 'default' | 'saved';
+
+export interface Organisation {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface User {
+  id: string;
+  orgId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+export interface Session {
+  tokenHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Invite {
+  tokenHash: string;
+  orgId: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  usedCount: number;
+}
+
+export interface Office {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string;
+  template: string;
+  mapJson: string;
+  createdAt: number;
+}
+
+export interface SpawnPreference {
+  userId: string;
+  officeId: string;
+  mode: SpawnMode;
+  savedX: number | null;
+  savedY: number | null;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Brings the schema to the latest migration. Idempotent; run it at start. */
+  migrate(): Promise<void>;
+  /** True when the database answers (used by /readyz). Never throws; false once closed. */
+  ping(): Promise<boolean>;
+  /** Idempotent. Every later call fails with DB_UNAVAILABLE. */
+  close(): Promise<void>;
+  /**
+   * Runs `fn` inside one database transaction: commit when it resolves, roll back when it throws (the error is
+   * re-thrown). Use only the store passed to `fn` inside it: on SQLite the outer store waits for the transaction's
+   * connection, so calling it from `fn` deadlocks. Calling `transaction` on that inner store opens a savepoint, so
+   * a nested failure rolls back only the nested work.
+   */
+  transaction<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+
+  organisations: {
+    create(name: string): Promise<Organisation>;
+    byId(id: string): Promise<Organisation | undefined>;
+    /** The oldest organisation (the demo organisation in standalone mode). */
+    first(): Promise<Organisation | undefined>;
+    countUsers(orgId: string): Promise<number>;
+    /** Deletes the organisation and, by cascade, everything it owns. NOT_FOUND when absent. */
+    delete(id: string): Promise<void>;
+  };
+  users: {
+    /** Email is stored trimmed and lower-cased, unique across the install: EMAIL_TAKEN; unknown org: NOT_FOUND. */
+    create(u: { orgId: string; email: string; name: string; role: Role; passwordHash: string }): Promise<User>;
+    /** Case- and surrounding-space-insensitive. */
+    byEmailWithHash(email: string): Promise<UserWithHash | undefined>;
+    byId(id: string): Promise<User | undefined>;
+    /** Ordered by name (case-insensitive, then exact, then id). */
+    listByOrg(orgId: string): Promise<User[]>;
+    countAll(): Promise<number>;
+  };
+  sessions: {
+    /** CONFLICT when the token hash exists; NOT_FOUND when the user does not. */
+    create(s: Session): Promise<void>;
+    byTokenHash(tokenHash: string): Promise<Session | undefined>;
+    /** No error when absent (logging out twice is fine). */
+    delete(tokenHash: string): Promise<void>;
+    /** Deletes sessions with `expiresAt <= now`; returns how many. */
+    deleteExpired(now: number): Promise<number>;
+    /** Deletes every session of a user (sign out everywhere); returns how many. */
+    deleteByUser(userId: string): Promise<number>;
+  };
+  invites: {
+    /** CONFLICT when the token hash exists; NOT_FOUND when the organisation does not. */
+    create(i: Omit<Invite, 'usedCount'>): Promise<void>;
+    byTokenHash(tokenHash: string): Promise<Invite | undefined>;
+    /** usedCount + 1, atomically. NOT_FOUND when absent. */
+    markUsed(tokenHash: string): Promise<void>;
+  };
+  offices: {
+    /** NOT_FOUND when the organisation does not exist. */
+    create(o: { orgId: string; name: string; description: string; template: string; mapJson: string }): Promise<Office>;
+    byId(id: string): Promise<Office | undefined>;
+    /** Ordered by createdAt, then name, then id. */
+    listByOrg(orgId: string): Promise<Office[]>;
+  };
+  spawn: {
+    get(userId: string, officeId: string): Promise<SpawnPreference | undefined>;
+    /** Inserts or replaces the preference of (userId, officeId). NOT_FOUND when the user or office does not exist. */
+    upsert(p: SpawnPreference): Promise<void>;
+  };
+}
+
+export interface StorageConfig {
+  /**
+   * `postgres://` or `postgresql://` selects PostgreSQL; anything else (or nothing) selects SQLite at `sqlitePath`.
+   * A `?schema=NAME` query parameter is taken out of the URL and used like `schema`.
+   */
+  databaseUrl?: string;
+  /** SQLite file (its directory is created when missing), or `:memory:`. */
+  sqlitePath: string;
+  /** PostgreSQL only: the schema to use (search_path), created by `migrate()` if missing. Overrides `?schema=`. */
+  schema?: string;
+  /** Source of `createdAt` values; defaults to Date.now. Tests use it to order records. */
+  clock?: () => number;
+  /** How long `ping()` waits before answering false. Default 2000 ms. */
+  pingTimeoutMs?: number;
+}

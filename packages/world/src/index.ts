@@ -1,0 +1,31 @@
+export { TILE_SIZE, DIRECTIONS, type Direction, type TilePos } from './tile.js';
+export { MapFormatError, WorldArgumentError } from './errors.js';
+export { ZONE_KINDS, isZoneKind, zoneContains, type Zone, type ZoneKind } from './zone.js';
+export {
+  COLLIDE_PROPERTY,
+  MAX_MAP_SIDE,
+  parseTiledMap,
+  type ParsedTiledMap,
+  type TiledGroupLayerJson,
+  type TiledLayerJson,
+  type TiledMapJson,
+  type TiledObjectGroupJson,
+  type TiledObjectJson,
+  type TiledPropertyJson,
+  type TiledTileLayerJson,
+  type TiledTilesetJson,
+} from './tiled.js';
+export { OfficeMap, type OfficeMapInit } from './office-map.js';
+export {
+  checkStep,
+  directionBetween,
+  isAdjacent4,
+  isAdjacent8,
+  stepFrom,
+  type StepRejection,
+  type StepVerdict,
+} from './movement.js';
+export { STEP_BURST, STEPS_PER_SECOND, StepRateLimiter } from './step-rate-limiter.js';
+export { DEFAULT_MAX_PATH_NODES, findPath, nearestWalkable, type FindPathOptions } from './pathfinding.js';
+export { AOI_CELL_TILES, AoiGrid } from './aoi.js';
+export { ASCII_GIDS, ASCII_LEGEND, tiledFromAscii, type AsciiZone, type TiledFromAsciiOptions } from './testing.js';
