@@ -447,7 +447,7 @@ export class OfficeScene extends Phaser.Scene {
     this.autoWalking = true;
     this.showWalkTarget(target);
     const sub = this.gridEngine
-      .moveTo(SELF, target, { noPathFoundStrategy: NoPathFoundStrategy.CLOSEST, maxPathLength: 2_000 })
+      .moveTo(SELF, target, { noPathFoundStrategy: NoPathFoundStrategy.CLOSEST_REACHABLE, maxPathLength: 2_000 })
       .subscribe({
         next: ({ result }) => {
           this.autoWalking = false;

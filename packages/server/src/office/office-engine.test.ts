@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BinaryKind, decodeCorrection, decodeWorld, type AvatarsMsg } from '@metaoffice/protocol';
+import { OfficeMap, tiledFromAscii } from '@metaoffice/world';
+import { OfficeEngine, type ClientSink, type Member } from './office-engine.js';
+
+/** A client stand-in that decodes what the engine sends it and keeps its own mirror, as the SDK does. */
+class RecordingSink implements ClientSink {
+  texts: AvatarsMsg[] = [];
+  binaries: Uint8Array[] = [];
+  mirror = new Map<number, { x: number; y: number }>();
+  corrections: ReturnType<typeof decodeCorrection>[] = [];
+  sendText(text: string): void {
+    const msg = JSON.parse(text) as AvatarsMsg;
+    this.texts.push(msg);
+    for (const id of msg.leave) this.mirror.delete(id);
+    for (const a of msg.enter) this.mirror.set(a.avatarId, { x: a.x, y: a.y });
+  }
+  sendBinary(bytes: Uint8Array): void {
+    this.binaries.push(bytes);
+    if (bytes[0] === BinaryKind.WORLD) {
+      for (const m of decodeWorld(bytes).moves) {
+        expect(this.mirror.has(m.avatarId)).toBe(true); // never a move for an avatar the client was not told about
+        this.mirror.set(m.avatarId, { x: m.x, y: m.y });
+      }
+    } else if (bytes[0] === BinaryKind.CORRECTION) this.corrections.push(decodeCorrection(bytes));
+  }
+}
+
+// A 60x12 open hall: wide enough that two people at opposite ends cannot see each other with a small viewport.
+const hall = OfficeMap.fromTiled(tiledFromAscii(['#'.repeat(60), ...Array.from({ length: 10 }, () => '#' + 'S'.repeat(58) + '#'), '#'.repeat(60)]));
+const member = (userId: string): Member => ({ userId, name: userId, look: 0, availability: 'Available', activity: 'Available' });
+let clock = 0;
+const engine = () => new OfficeEngine('o1', hall, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 60_000, now: () => clock });
+const view = { cols: 10, rows: 6 };
+
+describe('OfficeEngine', () => {
+  it('sends a client only the avatars around its viewport, and forgets those that walk away', () => {
+    const e = engine();
+    const near = new RecordingSink();
+    const far = new RecordingSink();
+    const walker = new RecordingSink();
+    e.join(member('near'), { mode: 'default', resume: { x: 5, y: 5 } }, near, view);
+    e.join(member('far'), { mode: 'default', resume: { x: 55, y: 5 } }, far, view);
+    const w = e.join(member('walker'), { mode: 'default', resume: { x: 6, y: 5 } }, walker, view);
+    e.tick();
+    expect([...near.mirror.keys()]).toEqual([w.avatarId]);
+    expect(far.mirror.size).toBe(0);
+
+    // Walk east, one legal step per 250 ms, ticking as the server does.
+    for (let x = 7; x <= 50; x++) {
+      clock += 250;
+      expect(e.handleMove(w.avatarId, { seq: x, x, y: 5, dir: 'right', moving: x < 50 })).toEqual({ ok: true });
+      e.tick();
+    }
+    expect(near.mirror.has(w.avatarId)).toBe(false);
+    expect(far.mirror.get(w.avatarId)).toEqual({ x: 50, y: 5 });
+    expect(near.texts.some((m) => m.leave.includes(w.avatarId))).toBe(true);
+  });
+
+  it('rejects illegal steps with a correction and does not move the avatar', () => {
+    const e = engine();
+    const s = new RecordingSink();
+    const a = e.join(member('a'), { mode: 'default', resume: { x: 1, y: 1 } }, s, view);
+    clock += 1000;
+    expect(e.handleMove(a.avatarId, { seq: 1, x: 0, y: 1, dir: 'left', moving: false })).toEqual({ ok: false, reason: 'blocked' });
+    expect(e.handleMove(a.avatarId, { seq: 2, x: 3, y: 1, dir: 'right', moving: false })).toEqual({ ok: false, reason: 'not-adjacent' });
+    expect(e.positionOf(a.avatarId)).toMatchObject({ x: 1, y: 1 });
+    expect(s.corrections.map((c) => [c.seq, c.reason, c.x, c.y])).toEqual([[1, 'blocked', 1, 1], [2, 'not-adjacent', 1, 1]]);
+  });
+
+  it('every client mirror matches the truth for everything in its view, whatever people do (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ who: fc.integer({ min: 0, max: 5 }), dir: fc.constantFrom<'up' | 'down' | 'left' | 'right'>('up', 'down', 'left', 'right'), dt: fc.integer({ min: 0, max: 400 }) }), { maxLength: 200 }),
+        (actions) => {
+          const e = engine();
+          const sinks = Array.from({ length: 6 }, () => new RecordingSink());
+          const ids = sinks.map((s, i) => e.join(member(`u${i}`), { mode: 'default', resume: { x: 2 + i * 9, y: 2 + (i % 3) * 3 } }, s, view).avatarId);
+          for (const act of actions) {
+            clock += act.dt;
+            const p = e.positionOf(ids[act.who]!)!;
+            const d = { up: [0, -1], down: [0, 1], left: [-1, 0], right: [1, 0] }[act.dir];
+            e.handleMove(ids[act.who]!, { seq: 1, x: Math.max(0, p.x + d[0]!), y: Math.max(0, p.y + d[1]!), dir: act.dir, moving: false });
+            if (act.dt > 50) e.tick();
+          }
+          e.tick();
+          sinks.forEach((s, i) => {
+            const me = e.positionOf(ids[i]!)!;
+            for (const [id, seen] of s.mirror) {
+              const truth = e.positionOf(id)!;
+              expect(seen).toEqual({ x: truth.x, y: truth.y });
+            }
+            // Anyone within the bare viewport must be in the mirror.
+            ids.forEach((other, j) => {
+              if (j === i) return;
+              const o = e.positionOf(other)!;
+              if (Math.abs(o.x - me.x) <= 4 && Math.abs(o.y - me.y) <= 2) expect(s.mirror.has(other)).toBe(true);
+            });
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('teleports next to a person onto a free tile and resumes a recent leaver in place', () => {
+    const e = engine();
+    const a = e.join(member('a'), { mode: 'default', resume: { x: 10, y: 5 } }, new RecordingSink(), view);
+    const bs = new RecordingSink();
+    const b = e.join(member('b'), { mode: 'default', resume: { x: 40, y: 5 } }, bs, view);
+    expect(e.teleportNextTo(b.avatarId, 'a')).toBe('ok');
+    const p = e.positionOf(b.avatarId)!;
+    expect(Math.abs(p.x - 10) + Math.abs(p.y - 5)).toBe(1);
+    expect(bs.corrections.at(-1)).toMatchObject({ reason: 'teleport', x: p.x, y: p.y });
+    expect(e.teleportNextTo(b.avatarId, 'nobody')).toBe('PERSON_NOT_FOUND');
+
+    e.leave(a.avatarId);
+    const again = e.join(member('a'), { mode: 'default' }, new RecordingSink(), view);
+    expect(again).toMatchObject({ x: 10, y: 5 });
+  });
+
+  it('spawns at the saved point when asked, else on a spawn tile', () => {
+    const e = engine();
+    expect(e.join(member('s'), { mode: 'saved', saved: { x: 30, y: 8 } }, new RecordingSink(), view)).toMatchObject({ x: 30, y: 8 });
+    const d = e.join(member('d'), { mode: 'default', saved: { x: 30, y: 8 } }, new RecordingSink(), view);
+    expect(hall.isWalkable(d.x, d.y)).toBe(true);
+    // A saved point that became a wall falls back to a spawn tile.
+    expect(hall.isWalkable(e.join(member('w'), { mode: 'saved', saved: { x: 0, y: 0 } }, new RecordingSink(), view).x, 1)).toBe(true);
+  });
+});

@@ -1,0 +1,336 @@
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import * as Phaser from 'phaser';
+import { GridEngine } from 'grid-engine';
+import { OfficeConnection, type CloseInfo, type ConnectionState } from '@metaoffice/client';
+import type { Availability, ChosenAvailability, Direction, PersonView, SpawnState, WelcomeMsg } from '@metaoffice/protocol';
+import { api, describeError, errorCode } from '../api.js';
+import { Splash } from '../components.js';
+import { followLink, navigationStartedAt } from '../router.js';
+import { useSession } from '../session.js';
+import { bindConnection } from './bindConnection.js';
+import { ConnectionBanner, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
+import { Joystick } from './Joystick.js';
+import { OfficeScene, TILE, type SceneAssets, type SceneHost } from './OfficeScene.js';
+import { PeoplePanel } from './PeoplePanel.js';
+import { preloadOffice } from './preload.js';
+
+// grid-engine's build refers to the global `Phaser` at run time instead of importing it.
+(globalThis as { Phaser?: unknown }).Phaser = Phaser;
+
+/** What the end-to-end tests and the performance check read. */
+interface TestHooks {
+  avatarVisibleMs: number | undefined;
+  officeId: string;
+  state(): ConnectionState;
+  self(): { x: number; y: number } | undefined;
+  others(): { userId: string; name: string; x: number; y: number }[];
+}
+declare global {
+  interface Window {
+    __metaoffice?: TestHooks;
+  }
+}
+
+const WIDE_SCREEN = '(min-width: 900px)';
+const TOUCH = '(pointer: coarse)';
+const TOAST_MS = 4_000;
+
+export default function OfficeView({ officeId }: { officeId: string }) {
+  const { me } = useSession();
+  const [assets, setAssets] = useState<SceneAssets | null>(null);
+  const [loadError, setLoadError] = useState<{ code: string | undefined; message: string } | null>(null);
+  const [conn, setConn] = useState<OfficeConnection | null>(null);
+  const [connState, setConnState] = useState<ConnectionState>('connecting');
+  const [closeInfo, setCloseInfo] = useState<CloseInfo | undefined>();
+  const [welcome, setWelcome] = useState<WelcomeMsg | null>(null);
+  const [spawn, setSpawn] = useState<SpawnState | undefined>();
+  const [peopleVersion, bumpPeople] = useReducer((n: number) => n + 1, 0);
+  const [selfVisible, setSelfVisible] = useState(false);
+  const [panelOpen, setPanelOpen] = useState(() => matchMedia(WIDE_SCREEN).matches);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [officeNames, setOfficeNames] = useState<ReadonlyMap<string, string>>(new Map());
+  const [hintDismissed, setHintDismissed] = useState(() => localStorage.getItem('mo.walkHintSeen') === '1');
+  const isTouch = useMemo(() => matchMedia(TOUCH).matches, []);
+  const containerRef = useRef<HTMLDivElement>(null);
+  const sceneRef = useRef<OfficeScene | null>(null);
+  const welcomeRef = useRef<WelcomeMsg | null>(null);
+
+  const toast = useCallback((text: string) => {
+    const id = Date.now() + Math.random();
+    setToasts((t) => [...t.slice(-2), { id, text }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), TOAST_MS);
+  }, []);
+
+  // Map, tileset and avatar sheet (usually already downloading since the page loaded).
+  useEffect(() => {
+    let live = true;
+    preloadOffice(officeId).then(
+      (a) => live && setAssets(a),
+      (err: unknown) => live && setLoadError({ code: errorCode(err), message: describeError(err) }),
+    );
+    api.listOffices().then(
+      (list) => live && setOfficeNames(new Map(list.map((o) => [o.id, o.name]))),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [officeId]);
+
+  // The connection opens at once, in parallel with the map download.
+  useEffect(() => {
+    const c = new OfficeConnection({
+      url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+      officeId,
+      viewport: estimateViewport(),
+    });
+    const offs = [
+      c.on('state', (s, info) => {
+        setConnState(s);
+        if (s === 'open') setCloseInfo(undefined);
+        else if (info) setCloseInfo(info);
+      }),
+      c.on('welcome', (w) => {
+        welcomeRef.current = w;
+        setWelcome(w);
+        setSpawn(w.spawn);
+        bumpPeople();
+      }),
+      c.on('people', () => bumpPeople()),
+      c.on('spawn', (s) => setSpawn(s)),
+      c.on('error', (e) => {
+        // Go to reports its own failure; a rejected step is answered by a correction the person sees anyway.
+        if (e.ref === 'locate' || e.code === 'MOVE_REJECTED' || e.code === 'RATE_LIMITED') return;
+        toast(e.message || describeError(e));
+      }),
+    ];
+    c.connect();
+    setConn(c);
+    return () => {
+      offs.forEach((off) => off());
+      c.close();
+    };
+  }, [officeId, toast]);
+
+  // The Phaser game, once the map is here.
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!assets || !conn || !container) return;
+    const host: SceneHost = {
+      ownStep: (x, y, dir, moving) => conn.step(x, y, dir, moving),
+      selfVisible: () => {
+        const ms = Math.round(performance.now() - navigationStartedAt());
+        if (window.__metaoffice) window.__metaoffice.avatarVisibleMs = ms;
+        container.dataset.avatarVisible = 'true';
+        setSelfVisible(true);
+      },
+      viewportChanged: (cols, rows) => conn.setViewport(cols, rows),
+      notice: toast,
+    };
+    const scene = new OfficeScene(assets, host);
+    sceneRef.current = scene;
+    const dpr = window.devicePixelRatio || 1;
+    const { width, height } = container.getBoundingClientRect();
+    const game = new Phaser.Game({
+      type: Phaser.AUTO,
+      parent: container,
+      width: Math.round(Math.max(1, width) * dpr),
+      height: Math.round(Math.max(1, height) * dpr),
+      // The canvas has device pixels and is shown at CSS size, so pixel art and labels stay sharp on HiDPI screens.
+      scale: { mode: Phaser.Scale.NONE, zoom: 1 / dpr },
+      pixelArt: true,
+      roundPixels: true,
+      backgroundColor: '#1f1d2b',
+      banner: false,
+      audio: { noAudio: true },
+      disableContextMenu: true,
+      input: { keyboard: { target: window } },
+      plugins: { scene: [{ key: 'gridEngine', plugin: GridEngine, mapping: 'gridEngine' }] },
+      scene: [scene],
+    });
+
+    let unbind: (() => void) | undefined;
+    let live = true;
+    void scene.ready.then(() => {
+      if (!live) return;
+      scene.resize(width, height, dpr);
+      unbind = bindConnection(conn, scene, () => welcomeRef.current?.stepsPerSecond ?? 4);
+    });
+
+    const resize = new ResizeObserver(([entry]) => {
+      if (!entry || !sceneRef.current) return;
+      const { width: w, height: h } = entry.contentRect;
+      if (w > 0 && h > 0) sceneRef.current.resize(w, h, window.devicePixelRatio || 1);
+    });
+    resize.observe(container);
+
+    return () => {
+      live = false;
+      resize.disconnect();
+      unbind?.();
+      sceneRef.current = null;
+      delete container.dataset.avatarVisible;
+      game.destroy(true);
+    };
+  }, [assets, conn, toast]);
+
+  // Test and diagnostics hooks.
+  useEffect(() => {
+    window.__metaoffice = {
+      avatarVisibleMs: window.__metaoffice?.officeId === officeId ? window.__metaoffice.avatarVisibleMs : undefined,
+      officeId,
+      state: () => conn?.state ?? 'connecting',
+      self: () => sceneRef.current?.selfTile(),
+      others: () => sceneRef.current?.drawnAvatars().map(({ userId, name, x, y }) => ({ userId, name, x, y })) ?? [],
+    };
+  }, [officeId, conn]);
+  useEffect(() => () => void delete window.__metaoffice, []);
+
+  // Typing in a field must not walk the avatar, and Phaser must not swallow the field's keys.
+  useEffect(() => {
+    const sync = () => sceneRef.current?.setKeyboardEnabled(!isEditable(document.activeElement));
+    // On focusout the next element is not focused yet; look once it is.
+    const later = () => setTimeout(sync);
+    document.addEventListener('focusin', sync);
+    document.addEventListener('focusout', later);
+    return () => {
+      document.removeEventListener('focusin', sync);
+      document.removeEventListener('focusout', later);
+    };
+  }, []);
+
+  // The first steps hide the "how to walk" hint for good.
+  useEffect(() => {
+    if (hintDismissed) return;
+    const timer = setTimeout(() => dismissHint(), 12_000);
+    const onKey = (e: KeyboardEvent) => {
+      if (!isEditable(document.activeElement) && /^(Arrow|[wasd]$)/i.test(e.key)) dismissHint();
+    };
+    window.addEventListener('keydown', onKey);
+    function dismissHint() {
+      localStorage.setItem('mo.walkHintSeen', '1');
+      setHintDismissed(true);
+    }
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [hintDismissed]);
+
+  const people = useMemo(() => [...(conn?.people.values() ?? [])], [conn, peopleVersion]);
+  const myPerson = conn?.people.get(me.user.id);
+  const myAvailability: Availability = myPerson?.availability ?? conn?.self?.availability ?? 'Available';
+  const officeName = welcome?.office.name ?? officeNames.get(officeId) ?? 'Office';
+  const open = connState === 'open';
+
+  useEffect(() => {
+    document.title = `${officeName} · MetaOffice`;
+  }, [officeName]);
+
+  const goTo = useCallback(
+    async (person: PersonView) => {
+      if (!conn || !sceneRef.current) return;
+      try {
+        const at = await conn.locate(person.userId);
+        const outcome = sceneRef.current?.walkNextTo(at.x, at.y);
+        if (outcome === 'no-free-tile') toast(`There is no free spot next to ${person.name} right now.`);
+        else if (outcome === 'no-path') toast(`There is no way to walk to ${person.name} from here. Try Teleport.`);
+      } catch (err) {
+        toast(errorCode(err) === 'PERSON_NOT_FOUND' ? `${person.name} is not in this office any more.` : describeError(err));
+      }
+    },
+    [conn, toast],
+  );
+  const teleport = useCallback((person: PersonView) => conn?.teleport(person.userId), [conn]);
+  const chooseStatus = useCallback((a: ChosenAvailability) => conn?.setStatus(a), [conn]);
+  const chooseSpawn = useCallback(
+    (mode: 'default' | 'saved' | 'here') => {
+      conn?.setSpawn(mode);
+      if (mode === 'here') toast('Saved: you will appear here next time.');
+    },
+    [conn, toast],
+  );
+  const onJoystick = useCallback((dir: Direction | null) => sceneRef.current?.setJoystick(dir), []);
+
+  if (loadError) {
+    const missing = loadError.code === 'NOT_FOUND' || loadError.code === 'OFFICE_NOT_FOUND' || loadError.code === 'FORBIDDEN';
+    return (
+      <main className="content empty-state">
+        <h1>{missing ? 'This office does not exist' : 'The office could not be opened'}</h1>
+        <p className="muted">{missing ? 'It may have been removed, or it belongs to another organisation.' : loadError.message}</p>
+        <a className="btn primary" href="/" onClick={followLink}>
+          Back to your offices
+        </a>
+      </main>
+    );
+  }
+
+  const here = location.pathname + location.search;
+  return (
+    <div className={`office-screen${panelOpen ? ' panel-open' : ''}`}>
+      <div className="office-stage">
+        <div className="office-canvas" ref={containerRef} aria-label={`Map of ${officeName}`} role="application" />
+        {!selfVisible && (
+          <div className="office-loading">
+            <Splash label={`Entering ${officeName === 'Office' ? 'the office' : officeName}…`} />
+          </div>
+        )}
+        <TopBar officeName={officeName} state={connState}>
+          <StatusPicker availability={myAvailability} onChoose={chooseStatus} disabled={!open} />
+          <SpawnMenu spawn={spawn} onChoose={chooseSpawn} disabled={!open} />
+          <button
+            type="button"
+            className={`hud-btn${panelOpen ? ' active' : ''}`}
+            onClick={() => setPanelOpen((o) => !o)}
+            aria-pressed={panelOpen}
+            aria-label={panelOpen ? 'Hide people' : 'Show people'}
+            title="People"
+          >
+            <PeopleIcon />
+            <span className="hud-btn-text">People</span>
+            <span className="badge">{people.filter((p) => p.officeId === officeId && p.availability !== 'Offline').length}</span>
+          </button>
+        </TopBar>
+        <ConnectionBanner
+          state={connState}
+          closeInfo={closeInfo}
+          onUseHere={() => conn?.connect()}
+          signInHref={`/signin?next=${encodeURIComponent(here)}`}
+        />
+        {selfVisible && !hintDismissed && (
+          <div className="walk-hint" role="note">
+            {isTouch ? 'Use the joystick or tap the floor to walk.' : 'Walk with the arrow keys or W A S D, or click where you want to go.'}
+          </div>
+        )}
+        {isTouch && <Joystick onDirection={onJoystick} />}
+        <Toasts toasts={toasts} />
+      </div>
+      {panelOpen && (
+        <PeoplePanel
+          people={people}
+          myUserId={me.user.id}
+          officeId={officeId}
+          officeNames={officeNames}
+          onGoTo={goTo}
+          onTeleport={teleport}
+          onClose={() => setPanelOpen(false)}
+        />
+      )}
+    </div>
+  );
+}
+
+function isEditable(el: Element | null): boolean {
+  if (!el) return false;
+  if (el instanceof HTMLInputElement) return !['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color'].includes(el.type);
+  return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable;
+}
+
+/** A first guess of the visible area in tiles, for the hello; the scene reports the exact one once it has zoomed. */
+function estimateViewport(): { cols: number; rows: number } {
+  const zoom = Math.max(1, Math.round(Math.min(innerWidth, innerHeight) / (TILE * 12)));
+  return {
+    cols: Math.min(200, Math.ceil(innerWidth / (TILE * zoom)) + 1),
+    rows: Math.min(200, Math.ceil(innerHeight / (TILE * zoom)) + 1),
+  };
+}
