@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig } from 'vite';
 
 // The API server; `npm run dev -w @metaoffice/web` proxies everything that is not the app itself to it.
@@ -5,6 +6,10 @@ const api = process.env.METAOFFICE_API ?? 'http://localhost:3000';
 
 export default defineConfig({
   resolve: {
+    alias: [
+      // TypeBox's compiler evaluates generated code, which the server's CSP forbids; see the shim for details.
+      { find: /^@sinclair\/typebox\/compiler$/, replacement: fileURLToPath(new URL('./src/shims/typebox-compiler.ts', import.meta.url)) },
+    ],
     // Workspace packages export their TypeScript sources under this condition, so the app builds without
     // compiling protocol and client first.
     conditions: ['@metaoffice/source', ...defaultClientConditions],

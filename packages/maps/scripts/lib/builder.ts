@@ -152,6 +152,8 @@ export class MapBuilder {
       id,
       name,
       opacity: 1,
+      // grid-engine draws layers flagged ge_alwaysTop above the characters.
+      ...(name === 'decoration' ? { properties: [{ name: 'ge_alwaysTop', type: 'bool', value: true }] } : {}),
       type: 'tilelayer',
       visible: true,
       width: this.w,

@@ -259,10 +259,11 @@ export class Img {
     return out;
   }
 
-  toPng(): Buffer {
+  /** `opaque` drops the alpha channel (smaller files for images without transparency). */
+  toPng(opaque = false): Buffer {
     const png = new PNG({ width: this.w, height: this.h });
     png.data = Buffer.from(this.data);
-    return PNG.sync.write(png, { colorType: 6, deflateLevel: 9 });
+    return PNG.sync.write(png, { colorType: opaque ? 2 : 6, deflateLevel: 9 });
   }
 
   static fromPng(buf: Buffer): Img {

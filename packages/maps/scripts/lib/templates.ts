@@ -1,6 +1,13 @@
 // The office templates, laid out in code. Coordinates are in tiles; (0,0) is the top-left corner.
+import { templates } from '../../src/index.js';
 import { MapBuilder, type TemplateMeta } from './builder.js';
 import type { Tileset } from './tileset.js';
+
+function metaOf(id: string): TemplateMeta {
+  const t = templates.find((x) => x.id === id);
+  if (!t) throw new Error(`template ${id} is not listed in src/index.ts`);
+  return { id: t.id, name: t.name, description: t.description };
+}
 
 export interface BuiltTemplate {
   meta: TemplateMeta;
@@ -39,11 +46,7 @@ function meetingTable(b: MapBuilder, x: number, y: number, w: number, h: number,
 }
 
 export function openOffice(ts: Tileset): BuiltTemplate {
-  const meta: TemplateMeta = {
-    id: 'open-office',
-    name: 'Open office',
-    description: 'A 48x32 open-plan floor: 48 desks in pods, the Blue, Green and Sun meeting rooms, a quiet focus room, a kitchen and a lounge.',
-  };
+  const meta = metaOf('open-office');
   const b = new MapBuilder(ts, 48, 32);
 
   // Floors first; walls painted later simply cover them.
@@ -68,8 +71,7 @@ export function openOffice(ts: Tileset): BuiltTemplate {
   b.wall(0, 24, 15, 2).wall(14, 24, 1, 8).door(6, 24, 2, 2);
   // Entrance in the bottom wall.
   b.door(21, 31, 2, 1);
-  b.put(21, 31, 'floor.doormat').put(22, 31, 'floor.doormat');
-  b.put(21, 30, 'floor.doormat').put(22, 30, 'floor.doormat');
+  b.obj('doormat', 21, 31);
 
   // ---- Blue room: 6 seats and a screen.
   b.window(1, 1, 2).window(8, 1, 2);
@@ -100,23 +102,25 @@ export function openOffice(ts: Tileset): BuiltTemplate {
     [26, 'm'],
     [27, 'sink'],
     [28, 'm'],
-    [29, 'coffee'],
     [30, 'm'],
     [31, 'r'],
   ] as const)
     b.put(x, 2, `counter.${p}`);
+  b.obj('counter.coffee', 29, 1);
   for (const x of [25, 26, 27, 28, 30, 31]) b.put(x, 1, 'cabinet.upper');
   b.window(33, 1, 2).window(36, 1, 1);
   b.put(35, 1, 'clock');
   b.put(33, 2, 'watercooler');
   b.put(37, 2, 'bin');
   for (const tx of [26, 32]) {
-    b.nine('table', tx, 6, 2, 2);
-    b.put(tx, 5, 'chair.down@kitchen').put(tx + 1, 5, 'chair.down@kitchen');
-    b.put(tx, 8, 'chair.up@kitchen').put(tx + 1, 8, 'chair.up@kitchen');
-    b.put(tx - 1, 6, 'chair.right@kitchen').put(tx + 2, 7, 'chair.left@kitchen');
+    for (const ty of [5, 9]) {
+      b.nine('table', tx, ty, 2, 2);
+      b.put(tx, ty - 1, 'chair.down@kitchen').put(tx + 1, ty - 1, 'chair.down@kitchen');
+      b.put(tx, ty + 2, 'chair.up@kitchen').put(tx + 1, ty + 2, 'chair.up@kitchen');
+    }
   }
-  b.obj('plant.bush', 37, 8);
+  b.put(26, 9, 'table.notes').put(33, 5, 'table.mugs').put(27, 5, 'table.fruit').put(32, 10, 'table.mugs');
+  b.obj('plant.bush', 29, 7).obj('plant.snake', 36, 6);
 
   // ---- Sun room: a small lounge-style room for 4.
   b.window(39, 1, 2).window(45, 1, 2);
@@ -141,6 +145,11 @@ export function openOffice(ts: Tileset): BuiltTemplate {
   podXs.forEach((x, i) => {
     deskPod(b, x, 13, String.fromCharCode(65 + i), 1);
     deskPod(b, x, 19, String.fromCharCode(65 + i), 5);
+    // Plants between pods, leaving a one-tile passage beside each.
+    if (i < podXs.length - 1) {
+      b.obj(i % 2 === 0 ? 'plant.bush' : 'plant.snake', x + 5, 14);
+      b.put(x + 5, 21, 'plant.small');
+    }
   });
   // Service corner on the right.
   b.put(46, 13, 'printer').put(46, 14, 'cabinet').put(46, 15, 'cabinet');
@@ -163,10 +172,15 @@ export function openOffice(ts: Tileset): BuiltTemplate {
   b.zone({ name: 'Quiet corner', type: 'focus', x: 1, y: 26, w: 13, h: 5 });
 
   // ---- Entrance and reception.
-  b.stretch('reception', 25, 25, 4);
-  b.obj('plant.bush', 19, 29).obj('plant.bush', 24, 29);
+  b.nine('rug.welcome', 19, 26, 6, 4);
+  b.stretch('reception', 26, 25, 4);
+  b.put(27, 24, 'chair.office_down@stone');
+  b.put(29, 28, 'watercooler');
+  b.stretch('sofa.up', 15, 30, 3);
+  b.put(15, 27, 'plant.small').put(17, 27, 'plant.small');
+  b.obj('plant.bush', 18, 29).obj('plant.bush', 25, 29);
   b.obj('plant.snake', 15, 23).obj('plant.snake', 30, 23);
-  b.zone({ name: 'Entrance', type: 'spawn', x: 20, y: 26, w: 4, h: 3 });
+  b.zone({ name: 'Entrance', type: 'spawn', x: 20, y: 26, w: 4, h: 4 });
 
   // ---- Lounge.
   b.nine('rug', 34, 26, 6, 4);
@@ -183,11 +197,7 @@ export function openOffice(ts: Tileset): BuiltTemplate {
 }
 
 export function smallStudio(ts: Tileset): BuiltTemplate {
-  const meta: TemplateMeta = {
-    id: 'small-studio',
-    name: 'Small studio',
-    description: 'A cosy 30x20 studio for a small team: 8 desks, the Studio meeting room, a quiet nook and a lounge by the door.',
-  };
+  const meta = metaOf('small-studio');
   const b = new MapBuilder(ts, 30, 20);
   b.floor(0, 0, 30, 20, 'office');
   b.floor(1, 2, 10, 6, 'blue');
@@ -199,8 +209,7 @@ export function smallStudio(ts: Tileset): BuiltTemplate {
   // Studio room.
   b.wall(11, 0, 1, 10).wall(0, 8, 12, 2).door(5, 8, 2, 2);
   b.door(15, 19, 2, 1);
-  b.put(15, 19, 'floor.doormat').put(16, 19, 'floor.doormat');
-  b.put(15, 18, 'floor.doormat').put(16, 18, 'floor.doormat');
+  b.obj('doormat', 15, 19);
 
   b.window(1, 1, 2).window(8, 1, 2);
   b.obj('tv', 4, 1);
@@ -214,10 +223,18 @@ export function smallStudio(ts: Tileset): BuiltTemplate {
   b.obj('whiteboard', 17, 1);
   deskPod(b, 14, 3, 'A', 1);
   deskPod(b, 20, 3, 'B', 1);
-  b.obj('plant.bush', 12, 1).obj('plant.bush', 24, 8);
+  b.obj('plant.bush', 12, 1).obj('plant.snake', 19, 8);
+  // A huddle table for quick chats.
+  b.nine('table', 14, 9, 3, 2);
+  b.put(14, 8, 'chair.office_down@office').put(16, 8, 'chair.office_down@office');
+  b.put(14, 11, 'chair.office_up@office').put(16, 11, 'chair.office_up@office');
+  b.put(15, 9, 'table.laptop');
+  b.obj('bookshelf.a', 22, 8).obj('bookshelf.b', 23, 8);
+  b.put(26, 10, 'beanbag.blue');
   // Kitchenette in the top-right corner.
   b.obj('fridge', 28, 1);
-  b.put(25, 2, 'counter.l').put(26, 2, 'counter.coffee').put(27, 2, 'counter.r');
+  b.put(25, 2, 'counter.l').put(27, 2, 'counter.r');
+  b.obj('counter.coffee', 26, 1);
   b.put(25, 1, 'cabinet.upper').put(27, 1, 'cabinet.upper');
   b.put(28, 6, 'watercooler').put(28, 7, 'printer');
 
@@ -232,8 +249,9 @@ export function smallStudio(ts: Tileset): BuiltTemplate {
   b.put(6, 17, 'beanbag.red').put(9, 17, 'beanbag.blue');
 
   // Entrance.
-  b.obj('plant.snake', 13, 17).obj('plant.snake', 18, 17);
-  b.zone({ name: 'Entrance', type: 'spawn', x: 14, y: 14, w: 4, h: 3 });
+  b.nine('rug.welcome', 13, 14, 6, 4);
+  b.obj('plant.snake', 12, 17).obj('plant.snake', 19, 17);
+  b.zone({ name: 'Entrance', type: 'spawn', x: 14, y: 15, w: 4, h: 3 });
 
   // Quiet nook.
   for (const x of [22, 24, 26]) {
@@ -249,6 +267,16 @@ export function smallStudio(ts: Tileset): BuiltTemplate {
   return { meta, tmj: b.toTmj(meta) };
 }
 
+const BUILDERS: Record<string, (ts: Tileset) => BuiltTemplate> = {
+  'open-office': openOffice,
+  'small-studio': smallStudio,
+};
+
+/** Every template listed in src/index.ts, in that order. */
 export function buildTemplates(ts: Tileset): BuiltTemplate[] {
-  return [openOffice(ts), smallStudio(ts)];
+  return templates.map((t) => {
+    const build = BUILDERS[t.id];
+    if (!build) throw new Error(`no builder for template ${t.id}`);
+    return build(ts);
+  });
 }

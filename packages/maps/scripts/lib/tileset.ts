@@ -177,13 +177,15 @@ function checkerFloor(): Img {
   return img;
 }
 
+/** A two-tile entrance mat. */
 function doormat(base: Img): Img {
-  const img = tile();
+  const img = new Img(64, 32);
   img.blit(base, 0, 0);
-  img.rrect(2, 3, 28, 26, '#5b4a42', 2);
-  img.rrect(4, 5, 24, 22, '#7b6354', 1);
-  for (let y = 7; y < 25; y += 3) img.hline(6, 25, y, '#6a5447');
-  img.hline(4, 27, 26, '#4a3b35');
+  img.blit(base, 32, 0);
+  img.rrect(3, 4, 58, 24, '#4f403a', 2);
+  img.rrect(5, 6, 54, 20, '#76604f', 1);
+  for (let x = 7; x < 57; x += 3) img.vline(x, 8, 23, '#6a5447');
+  img.hline(5, 58, 27, withAlpha('#000000', 60));
   return img;
 }
 
@@ -200,14 +202,20 @@ function doorway(side: 'l' | 'r' | 'v'): Img {
 }
 
 // ---------------------------------------------------------------- rug (3x3 slices on wood)
-function rug(): Img {
+interface RugColours {
+  red: string;
+  cream: string;
+  navy: string;
+  gold: string;
+}
+const PERSIAN: RugColours = { red: '#b5524a', cream: '#f1e2c4', navy: '#3e4d7a', gold: '#e0b050' };
+const WELCOME: RugColours = { red: '#3f8f8a', cream: '#f1e9d6', navy: '#2f5f6e', gold: '#f0c060' };
+
+function rug(base: () => Img, colours: RugColours): Img {
   const img = new Img(96, 96);
-  for (let ty = 0; ty < 3; ty++) for (let tx = 0; tx < 3; tx++) img.blit(woodFloor(0), tx * 32, ty * 32);
+  for (let ty = 0; ty < 3; ty++) for (let tx = 0; tx < 3; tx++) img.blit(base(), tx * 32, ty * 32);
   const m = 5; // margin from the tile edge to the rug's edge
-  const red = '#b5524a';
-  const cream = '#f1e2c4';
-  const navy = '#3e4d7a';
-  const gold = '#e0b050';
+  const { red, cream, navy, gold } = colours;
   for (let y = m; y < 96 - m; y++) {
     for (let x = m; x < 96 - m; x++) {
       const dx = Math.min(x - m, 95 - m - x);
@@ -236,7 +244,7 @@ function rug(): Img {
     [m, 95 - m],
     [95 - m, 95 - m],
   ] as const)
-    img.put(cx, cy, woodFloor(0).get(cx % 32, cy % 32));
+    img.put(cx, cy, base().get(cx % 32, cy % 32));
   // Fringe on the short sides.
   for (let x = m + 1; x < 96 - m - 1; x += 2) {
     img.vline(x, m - 3, m - 1, cream);
@@ -284,49 +292,48 @@ type FaceKind = 'plain' | 'window';
 /** The wall's front face (3/4 view). `capStrip` draws a thin wall top when nothing sits above it. */
 function wallFace(edgeW: boolean, edgeE: boolean, capStrip: boolean, kind: FaceKind): Img {
   const img = tile();
-  const top = capStrip ? 8 : 0;
+  const top = capStrip ? 6 : 0;
   if (capStrip) {
-    img.rect(0, 0, 32, 8, P.capFill);
+    img.rect(0, 0, 32, 6, P.capFill);
     img.hline(0, 31, 0, P.capInk);
     img.hline(0, 31, 1, P.capRim);
-    img.hline(0, 31, 7, P.capInk);
+    img.hline(0, 31, 5, P.capInk);
   }
-  // Wallpaper with soft vertical stripes.
-  const railY = capStrip ? 20 : 19;
+  // Wallpaper with soft vertical stripes, a chair rail, a low wainscot and the baseboard.
+  const railY = 23;
   img.rect(0, top, 32, railY - top, P.paper);
-  for (let x = 2; x < 32; x += 8) img.vline(x, top, railY - 1, P.paperStripe);
-  for (let x = 5; x < 32; x += 8) img.vline(x, top, railY - 1, P.paperStripe);
+  for (let x = 3; x < 32; x += 8) img.vline(x, top, railY - 1, P.paperStripe);
   img.hline(0, 31, top, P.paperShadow);
   img.hline(0, 31, top + 1, mix(P.paper, P.paperShadow, 0.5));
-  // Chair rail, wainscot panels and baseboard.
   img.hline(0, 31, railY, P.rail);
-  img.hline(0, 31, railY + 1, P.wainscotDark);
-  img.rect(0, railY + 2, 32, 28 - railY - 2, P.wainscot);
-  for (const px of [3, 19]) {
-    img.rect(px, railY + 4, 10, 28 - railY - 6, P.wainscotLight);
-    img.rect(px + 1, railY + 5, 9, 28 - railY - 7, P.wainscot);
-    img.hline(px, px + 9, 28 - 2, P.wainscotDark);
+  img.rect(0, railY + 1, 32, 5, P.wainscot);
+  for (const px of [2, 18]) {
+    img.box(px, railY + 2, 12, 3, P.wainscotDark);
+    img.hline(px + 1, px + 10, railY + 2, P.wainscotLight);
   }
-  img.rect(0, 28, 32, 4, P.baseboard);
-  img.hline(0, 31, 28, shade(P.baseboard, 0.25));
+  img.rect(0, 29, 32, 3, P.baseboard);
+  img.hline(0, 31, 29, shade(P.baseboard, 0.25));
   if (kind === 'window') {
-    const wy = top + 2;
-    const wh = railY - wy - 2;
-    img.rect(4, wy, 24, wh + 1, P.frame);
-    img.rect(6, wy + 2, 20, wh - 3, P.glass);
-    // Sky gradient and diagonal reflections.
-    for (let y = wy + 2; y < wy + wh - 1; y++) {
-      const t = (y - wy) / wh;
-      img.hline(6, 25, y, mix(P.glassLight, P.glass, t));
+    const wy = top + 3;
+    const wb = railY - 3; // bottom of the glass
+    img.rect(3, wy, 26, wb - wy + 1, P.frame);
+    for (let y = wy + 1; y < wb; y++) {
+      const t = (y - wy) / (wb - wy);
+      img.hline(4, 27, y, mix(P.glassLight, P.glass, t));
     }
-    for (let k = 0; k < 3; k++) img.line(8 + k * 2, wy + wh - 3, 14 + k * 2, wy + 3, withAlpha('#ffffff', 120));
-    img.vline(15, wy + 2, wy + wh - 2, P.frame);
-    img.vline(16, wy + 2, wy + wh - 2, P.frameShadow);
-    img.hline(6, 25, wy + Math.floor(wh / 2), P.frame);
-    img.box(4, wy, 24, wh + 1, P.frameShadow);
+    // Distant trees along the bottom of the view, and reflections.
+    for (let x = 4; x < 28; x++) {
+      const h = 2 + Math.round(1.5 + 1.5 * Math.sin(x * 0.9) + Math.sin(x * 0.37));
+      img.vline(x, wb - h, wb - 1, x % 5 === 0 ? '#7fb86a' : '#94c67c');
+    }
+    for (let k = 0; k < 2; k++) img.line(6 + k * 3, wb - 6, 11 + k * 3, wy + 2, withAlpha('#ffffff', 130));
+    img.vline(15, wy, wb, P.frame);
+    img.vline(16, wy, wb, P.frameShadow);
+    img.box(3, wy, 26, wb - wy + 1, P.frameShadow);
+    img.hline(4, 27, wy, P.frame);
     // Sill.
-    img.rect(2, wy + wh + 1, 28, 2, P.frame);
-    img.hline(2, 29, wy + wh + 2, P.frameShadow);
+    img.rect(2, wb + 1, 28, 2, P.frame);
+    img.hline(2, 29, wb + 2, P.frameShadow);
   }
   if (edgeW) {
     img.vline(0, top, 31, P.capInk);
@@ -801,38 +808,71 @@ function upperCabinet(): Img {
   return img;
 }
 
-type CounterPiece = 'l' | 'm' | 'r' | 'sink' | 'coffee';
+type CounterPiece = 'l' | 'm' | 'r' | 'sink';
 
+/** Kitchen counter against a wall: the worktop reaches the tile's top edge so it meets the wall face. */
 function counter(piece: CounterPiece): Img {
   const img = tile();
   const front = '#8fb3a0';
   const top = '#ece7dd';
   const l = piece === 'l' ? 1 : 0;
   const r = piece === 'r' ? 30 : 31;
-  img.rect(l, 8, r - l + 1, 7, top);
-  img.hline(l, r, 8, '#ffffff');
-  img.hline(l, r, 14, '#c9c2b4');
-  img.rect(l, 15, r - l + 1, 14, front);
+  img.rect(l, 0, r - l + 1, 2, '#d9d2c4'); // backsplash
+  img.rect(l, 2, r - l + 1, 10, top);
+  img.hline(l, r, 11, '#ffffff');
+  img.hline(l, r, 12, '#c9c2b4');
+  img.rect(l, 13, r - l + 1, 16, front);
   img.rect(l, 29, r - l + 1, 3, shade(front, -0.35));
   // Cabinet door with handle.
-  img.box(l + 2, 16, r - l - 3, 12, shade(front, -0.15));
-  img.rect(piece === 'r' ? 6 : 24, 20, 2, 4, '#e9e4da');
+  img.box(l + 2, 15, r - l - 3, 13, shade(front, -0.15));
+  img.rect(piece === 'r' ? 6 : 24, 19, 2, 4, '#e9e4da');
   if (piece === 'sink') {
-    img.rect(7, 9, 18, 5, '#b7bfca');
-    img.rect(8, 10, 16, 3, '#8f99a8');
-    img.vline(16, 3, 9, '#b7bfca');
-    img.hline(16, 19, 3, '#b7bfca');
-  }
-  if (piece === 'coffee') {
-    // Espresso machine standing on the counter.
-    img.rect(8, 0, 16, 13, '#3b3a46');
-    img.rect(9, 1, 14, 3, '#c0392b');
-    img.rect(12, 6, 8, 5, '#24232b');
-    img.rect(14, 10, 4, 3, '#ffffff');
-    img.put(20, 2, '#7be07b');
-    img.hline(8, 23, 0, '#55546a');
+    img.rect(7, 4, 18, 6, '#b7bfca');
+    img.rect(8, 5, 16, 4, '#8f99a8');
+    img.rect(15, 1, 2, 4, '#b7bfca');
   }
   return finish(img);
+}
+
+/** Espresso machine on a counter: the counter tile plus the machine's top on the wall above. */
+function coffeeCounter(): Img {
+  const img = new Img(32, 64);
+  img.blit(counter('m'), 0, 32);
+  const m = new Img(32, 64);
+  m.rect(7, 20, 18, 22, '#3b3a46');
+  m.rect(8, 21, 16, 4, '#c0392b');
+  m.hline(8, 23, 21, '#e05a4a');
+  m.rect(10, 27, 12, 9, '#24232b');
+  m.rect(13, 28, 6, 2, '#8a8f99');
+  m.rect(13, 35, 6, 5, '#ffffff');
+  m.rect(14, 36, 4, 2, '#7a4a2a');
+  m.put(21, 23, '#7be07b');
+  m.rect(7, 42, 18, 2, '#55546a');
+  m.outline(INK);
+  img.blit(m, 0, 0);
+  return img;
+}
+
+function tableItems2(kind: 'fruit' | 'mugs'): Img {
+  const img = tile();
+  if (kind === 'fruit') {
+    img.ellipse(7, 12, 18, 10, '#f1e9da');
+    img.ellipse(9, 9, 6, 6, '#e0533f');
+    img.ellipse(14, 8, 6, 6, '#f0b030');
+    img.ellipse(18, 10, 5, 5, '#7bc04a');
+    img.ellipse(11, 13, 10, 4, '#f1e9da');
+  } else {
+    for (const [x, y, c] of [
+      [8, 12, '#ffffff'],
+      [19, 15, '#5a8fd0'],
+    ] as const) {
+      img.rect(x, y, 6, 6, c);
+      img.rect(x + 6, y + 2, 2, 2, c);
+      img.rect(x + 1, y + 1, 4, 2, '#7a4a2a');
+    }
+  }
+  img.outline(INK);
+  return img;
 }
 
 function fridge(): Img {
@@ -1007,7 +1047,7 @@ export function buildTileset(): Tileset {
   const ts = new Tileset();
   // Row 0-1: floors.
   for (const [name, make] of Object.entries(FLOORS)) ts.add(`floor.${name}`, 'floor', make());
-  ts.add('floor.doormat', 'floor', doormat(FLOORS.stone()));
+  ts.addObject('doormat', doormat(FLOORS.stone()), () => 'floor');
   ts.add('floor.door_l', 'floor', doorway('l'));
   ts.add('floor.door_r', 'floor', doorway('r'));
   ts.add('floor.door_v', 'floor', doorway('v'));
@@ -1016,6 +1056,7 @@ export function buildTileset(): Tileset {
   ts.add('chair.office_down@office', 'floor', officeChair('down', FLOORS.office()));
   ts.add('chair.office_up@lilac', 'floor', officeChair('up', FLOORS.lilac()));
   ts.add('chair.office_up@wood', 'floor', officeChair('up', FLOORS.wood()));
+  ts.add('chair.office_down@stone', 'floor', officeChair('down', FLOORS.stone()));
   for (const [floor, colour] of [
     ['blue', '#f0eadc'],
     ['green', '#e9a24a'],
@@ -1024,7 +1065,8 @@ export function buildTileset(): Tileset {
   ] as const) {
     for (const f of ['up', 'down', 'left', 'right'] as const) ts.add(`chair.${f}@${floor}`, 'floor', meetingChair(f, FLOORS[floor](), colour));
   }
-  ts.addObject('rug', rug(), () => 'floor');
+  ts.addObject('rug', rug(FLOORS.wood, PERSIAN), () => 'floor');
+  ts.addObject('rug.welcome', rug(FLOORS.stone, WELCOME), () => 'floor');
   // Walls: 16 wall-top variants (bit set = open edge N,E,S,W) and face variants.
   for (let m = 0; m < 16; m++) ts.add(`wall.cap.${m}`, 'wall', wallCap((m & 1) > 0, (m & 2) > 0, (m & 4) > 0, (m & 8) > 0));
   for (let m = 0; m < 8; m++) ts.add(`wall.face.${m}`, 'wall', wallFace((m & 1) > 0, (m & 2) > 0, (m & 4) > 0, 'plain'));
@@ -1036,6 +1078,8 @@ export function buildTileset(): Tileset {
   ts.addObject('table', meetingTable(), () => 'furniture');
   ts.add('table.laptop', 'decoration', tableItems('laptop'));
   ts.add('table.notes', 'decoration', tableItems('notes'));
+  ts.add('table.fruit', 'decoration', tableItems2('fruit'));
+  ts.add('table.mugs', 'decoration', tableItems2('mugs'));
   ts.addObject('plant.bush', plantTall('bush'), (_c, r) => (r === 0 ? 'decoration' : 'furniture'));
   ts.addObject('plant.snake', plantTall('snake'), (_c, r) => (r === 0 ? 'decoration' : 'furniture'));
   ts.add('plant.small', 'furniture', plantSmall());
@@ -1046,7 +1090,8 @@ export function buildTileset(): Tileset {
   ts.addObject('coffeetable', coffeeTable(), () => 'furniture');
   ts.addObject('bookshelf.a', bookshelf(5), (_c, r) => (r === 0 ? 'decoration' : 'furniture'));
   ts.addObject('bookshelf.b', bookshelf(9), (_c, r) => (r === 0 ? 'decoration' : 'furniture'));
-  for (const p of ['l', 'm', 'r', 'sink', 'coffee'] as const) ts.add(`counter.${p}`, 'furniture', counter(p));
+  for (const p of ['l', 'm', 'r', 'sink'] as const) ts.add(`counter.${p}`, 'furniture', counter(p));
+  ts.addObject('counter.coffee', coffeeCounter(), (_c, r) => (r === 0 ? 'decoration' : 'furniture'));
   ts.addObject('fridge', fridge(), (_c, r) => (r === 0 ? 'decoration' : 'furniture'));
   ts.add('watercooler', 'furniture', waterCooler());
   ts.add('printer', 'furniture', printer());

@@ -90,54 +90,88 @@ export class Gateway {
     for (const c of set) if (c.avatarId !== undefined) this.sendText(c, text);
   }
 
-  async accept(socket: WebSocket, sessionToken: string | undefined): Promise<void> {
-    let auth;
-    try {
-      auth = await this.deps.auth.authenticate(sessionToken);
-    } catch (err) {
-      const code: ErrorCode = err instanceof AppError ? err.code : 'UNAUTHENTICATED';
-      this.fail(socket, code, code === 'SESSION_EXPIRED' ? 'Your session expired; sign in again.' : 'Sign in first.', CloseCodes.UNAUTHENTICATED);
-      return;
-    }
-    const conn: Connection = {
-      socket,
-      user: auth.user,
-      tokenHash: auth.tokenHash,
-      invalidFrames: 0,
-      controlBudget: new FrameBudget(20, 40),
-      // Moves arrive at most at walking speed; twice that plus a burst covers turns and stops.
-      moveBudget: new FrameBudget(this.opts.stepsPerSecond * 3, 20),
-      rateLimitedNotified: false,
-    };
+  /**
+   * Takes a freshly upgraded socket. Listeners are attached at once: the client says hello as soon as the socket
+   * opens, and frames that arrive while the session or the office is still being looked up wait in a short queue
+   * instead of being lost.
+   */
+  accept(socket: WebSocket, sessionToken: string | undefined): void {
+    const early: [Buffer, boolean][] = [];
+    let conn: Connection | undefined;
+    let busy = true; // authenticating, or joining after hello
+    let closed = false;
+
     const helloTimer = setTimeout(() => {
-      if (conn.avatarId === undefined) this.fail(socket, 'HELLO_REQUIRED', 'Say hello first.', CloseCodes.PROTOCOL_ERROR);
+      if (conn?.avatarId === undefined) this.fail(socket, 'HELLO_REQUIRED', 'Say hello first.', CloseCodes.PROTOCOL_ERROR);
     }, this.opts.helloTimeoutMs ?? 10_000);
 
-    let helloPending = false;
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      const bytes = toBuffer(data);
-      this.deps.metrics.messagesIn.inc({ kind: isBinary ? 'binary' : 'control' });
-      if (conn.avatarId === undefined) {
-        if (helloPending) return;
-        if (isBinary) return this.reject(conn, 'HELLO_REQUIRED', 'Say hello before anything else.');
-        const parsed = bytes.byteLength > MAX_CONTROL_BYTES ? null : parseClientControl(bytes.toString('utf8'));
-        if (!parsed || !parsed.ok) return this.reject(conn, parsed ? parsed.code : 'MALFORMED_MESSAGE', parsed ? parsed.message : 'frame too large');
-        if (parsed.value.t !== 'hello') return this.reject(conn, 'HELLO_REQUIRED', 'Say hello before anything else.', parsed.value.t);
-        helloPending = true;
-        void this.hello(conn, parsed.value).finally(() => {
-          helloPending = false;
-          clearTimeout(helloTimer);
-        });
+    const handle = (bytes: Buffer, isBinary: boolean): void => {
+      const c = conn!;
+      if (c.avatarId !== undefined) {
+        if (isBinary) this.onBinary(c, bytes);
+        else this.onControl(c, bytes);
         return;
       }
-      if (isBinary) this.onBinary(conn, bytes);
-      else this.onControl(conn, bytes);
+      if (isBinary) return this.reject(c, 'HELLO_REQUIRED', 'Say hello before anything else.');
+      const parsed = bytes.byteLength > MAX_CONTROL_BYTES ? null : parseClientControl(bytes.toString('utf8'));
+      if (!parsed || !parsed.ok) return this.reject(c, parsed ? parsed.code : 'MALFORMED_MESSAGE', parsed ? parsed.message : 'frame too large');
+      if (parsed.value.t !== 'hello') return this.reject(c, 'HELLO_REQUIRED', 'Say hello before anything else.', parsed.value.t);
+      busy = true;
+      this.hello(c, parsed.value)
+        .catch((err: unknown) => {
+          this.deps.log.error({ err }, 'joining an office failed');
+          this.fail(socket, 'UNAVAILABLE', 'The office could not be opened right now; try again.', CloseCodes.GOING_AWAY);
+        })
+        .finally(() => {
+          clearTimeout(helloTimer);
+          drain();
+        });
+    };
+    const drain = (): void => {
+      busy = false;
+      while (!busy && !closed && early.length > 0) {
+        const [bytes, isBinary] = early.shift()!;
+        handle(bytes, isBinary);
+      }
+    };
+
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      this.deps.metrics.messagesIn.inc({ kind: isBinary ? 'binary' : 'control' });
+      const bytes = toBuffer(data);
+      if (busy) {
+        // A well-behaved client sends one hello and waits; anything beyond a few frames is dropped.
+        if (early.length < 16) early.push([bytes, isBinary]);
+        return;
+      }
+      handle(bytes, isBinary);
     });
     socket.on('close', () => {
+      closed = true;
       clearTimeout(helloTimer);
-      this.detach(conn);
+      if (conn) this.detach(conn);
     });
     socket.on('error', (err) => this.deps.log.debug({ err }, 'websocket error'));
+
+    this.deps.auth.authenticate(sessionToken).then(
+      (auth) => {
+        conn = {
+          socket,
+          user: auth.user,
+          tokenHash: auth.tokenHash,
+          invalidFrames: 0,
+          controlBudget: new FrameBudget(20, 40),
+          // Moves arrive at most at walking speed; three times that plus a burst covers turns and stops.
+          moveBudget: new FrameBudget(this.opts.stepsPerSecond * 3, 20),
+          rateLimitedNotified: false,
+        };
+        drain();
+      },
+      (err: unknown) => {
+        clearTimeout(helloTimer);
+        const code: ErrorCode = err instanceof AppError ? err.code : 'UNAUTHENTICATED';
+        this.fail(socket, code, code === 'SESSION_EXPIRED' ? 'Your session expired; sign in again.' : 'Sign in first.', CloseCodes.UNAUTHENTICATED);
+      },
+    );
   }
 
   private async hello(conn: Connection, hello: HelloMsg): Promise<void> {
@@ -158,7 +192,10 @@ export class Gateway {
       this.fail(previous.socket, 'SESSION_REPLACED', 'You opened the office in another tab or device; this one was disconnected.', CloseCodes.REPLACED);
       this.detach(previous);
     }
+    // Everything that needs the database happens before joining: once the avatar is in the engine, the next tick
+    // may write to this socket, and the welcome must be the first thing the client hears.
     const pref = await this.deps.store.spawn.get(conn.user.id, office.id).catch(() => undefined);
+    const users = await this.deps.store.users.listByOrg(conn.user.orgId);
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     const engine = this.deps.registry.engineFor(office);
     const look = lookOf(conn.user.id);
@@ -173,17 +210,16 @@ export class Gateway {
     conn.avatarId = self.avatarId;
     conn.officeId = office.id;
     this.byUser.set(conn.user.id, conn);
+    this.deps.metrics.connectedUsers.set(this.byUser.size);
+    // Announce to the others first; this connection gets the whole panel in its welcome.
+    this.deps.presence.connected(conn.user, office.id);
     let orgSet = this.byOrg.get(conn.user.orgId);
     if (!orgSet) this.byOrg.set(conn.user.orgId, (orgSet = new Set()));
     orgSet.add(conn);
-    this.deps.metrics.connectedUsers.set(this.byUser.size);
-    this.deps.presence.connected(conn.user, office.id);
     const now = this.deps.presence.state(conn.user.id);
     self.availability = now.availability;
     self.activity = now.activity;
 
-    const users = await this.deps.store.users.listByOrg(conn.user.orgId);
-    if (conn.socket.readyState !== conn.socket.OPEN) return;
     this.sendText(conn, JSON.stringify({
       t: 'welcome',
       protocol: PROTOCOL_VERSION,

@@ -51,6 +51,8 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  // The API speaks JSON only; any other body type is refused with 415 rather than half-parsed.
+  http.removeContentTypeParser('text/plain');
   const metrics = new Metrics();
   const auth = new AuthService(store, { sessionTtlMs: config.sessionTtlMs, publicUrl: config.publicUrl });
   const registry = new OfficeRegistry({
@@ -190,7 +192,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
 
   // ---- live office -----------------------------------------------------------------------------------------------
   http.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
-    void gateway.accept(socket, req.cookies[SESSION_COOKIE]);
+    gateway.accept(socket, req.cookies[SESSION_COOKIE]);
   });
 
   // ---- operations ----------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ export interface Harness {
 
 /** A real server on a free port, over real SQLite in a temp folder (or PostgreSQL with a private schema). */
 export async function startHarness(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'mo-test-'))): Promise<Harness> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, WEB_DIST: '', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, WEB_DIST: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env });
   const h: Harness = {
-    server: await startServer(config, { logger: false }),
+    server: await startServer(config, { logger: !!process.env.TEST_LOG_LEVEL }),
     dataDir,
     async restart() {
       const port = new URL(h.server.url).port;
@@ -77,3 +77,19 @@ export function waitFor<K extends keyof ConnectionEvents>(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until a condition on the client's mirror holds. Prefer it to waiting for an event: `ws` can deliver several
+ * frames in one turn, so an event may fire before a listener registered after an `await` exists.
+ */
+export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function sees(conn: OfficeConnection, userId: string): boolean {
+  return [...conn.avatars.values()].some((a) => a.userId === userId);
+}

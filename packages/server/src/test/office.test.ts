@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { ApiError } from '@metaoffice/client';
 import { CloseCodes, PROTOCOL_VERSION, encodeMove, type OfficeView } from '@metaoffice/protocol';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
-import { PG_URL, apiFor, connect, sleep, startHarness, uniqueEmail, waitFor, type Harness } from './harness.js';
+import { PG_URL, apiFor, connect, sees, sleep, startHarness, uniqueEmail, until, waitFor, type Harness } from './harness.js';
 
 /**
  * The live office over real WebSockets through the typed SDK, on both storage dialects: the same behaviour must hold
@@ -71,8 +71,7 @@ for (const dialect of dialects) {
       const b = connect(h, memberApi, office.id, { viewport: { cols: 60, rows: 40 } });
       const [wb] = await waitFor(b, 'welcome');
       expect(wb.people.find((p) => p.userId === adminId)).toMatchObject({ availability: 'Available', officeId: office.id });
-      await waitFor(b, 'enter', (av) => av.userId === adminId);
-      await waitFor(a, 'enter', (av) => av.userId === memberId);
+      await until(() => sees(b, adminId) && sees(a, memberId), 5000, 'both to see each other');
 
       // Ada walks three steps; Bob sees each one land where Ada's own client put it.
       let at: TilePos = { x: wa.self.x, y: wa.self.y };
@@ -95,14 +94,15 @@ for (const dialect of dialects) {
 
       // Status changes reach the panel and the name label of everyone in view.
       a.setStatus('Busy');
-      await waitFor(b, 'people', (changed) => changed.some((p) => p.userId === adminId && p.availability === 'Busy'));
-      await waitFor(b, 'update', (av) => av.userId === adminId && av.availability === 'Busy');
+      await until(() => b.people.get(adminId)?.availability === 'Busy', 5000, 'panel to show Busy');
+      await until(() => b.avatars.get(adaAvatar)?.availability === 'Busy', 5000, 'label to show Busy');
       a.setStatus('Available');
+      await until(() => b.people.get(adminId)?.availability === 'Available', 5000, 'panel to show Available');
 
       // Leaving disappears from view and goes Offline in the panel.
       a.close();
-      await waitFor(b, 'leave', (id) => id === adaAvatar);
-      await waitFor(b, 'people', (changed) => changed.some((p) => p.userId === adminId && p.availability === 'Offline'));
+      await until(() => !b.avatars.has(adaAvatar), 5000, 'Ada to leave the view');
+      await until(() => b.people.get(adminId)?.availability === 'Offline' && b.people.get(adminId)?.officeId === null, 5000, 'panel to show Offline');
       b.close();
     });
 
@@ -126,7 +126,7 @@ for (const dialect of dialects) {
       expect(w.self).toMatchObject(spot!);
 
       const b = connect(h, memberApi, office.id, { viewport: { cols: 200, rows: 200 } });
-      await waitFor(b, 'enter', (av) => av.userId === adminId);
+      await until(() => sees(b, adminId), 5000, 'Bob to see Ada');
       let bobSawMove = false;
       b.on('move', (m) => { if (m.avatarId === w.self.avatarId) bobSawMove = true; });
 
@@ -186,7 +186,7 @@ for (const dialect of dialects) {
       const a = connect(h, adminApi, office.id);
       const [wa] = await waitFor(a, 'welcome');
       const b = connect(h, memberApi, office.id, { viewport: { cols: 200, rows: 200 } });
-      await waitFor(b, 'enter', (av) => av.userId === adminId);
+      await until(() => sees(b, adminId), 5000, 'Bob to see Ada');
 
       const errors: string[] = [];
       a.on('error', (e) => errors.push(e.code));
