@@ -10,6 +10,7 @@ import { OfficesPage } from './pages/OfficesPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { preloadOffice } from './office/preload.js';
 import { Splash } from './components.js';
+import { mark } from './office/timeline.js';
 import './styles.css';
 
 // Phaser is most of the bundle; only the office screen needs it.
@@ -39,7 +40,10 @@ function App() {
   useEffect(() => {
     let live = true;
     api.me().then(
-      (me) => live && setMeState({ status: 'signedIn', me }),
+      (me) => {
+        mark('session');
+        if (live) setMeState({ status: 'signedIn', me });
+      },
       (err: unknown) => {
         if (!live) return;
         // Only a missing session means "signed out"; a server hiccup should not throw away the visitor's page.

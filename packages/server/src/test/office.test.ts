@@ -256,6 +256,24 @@ for (const dialect of dialects) {
       b.close();
     });
 
+    it('a dropped connection reconnects by itself and resumes on the same tile; the others see it stay', async () => {
+      const a = connect(h, adminApi, office.id);
+      const [w] = await waitFor(a, 'welcome');
+      const b = connect(h, memberApi, office.id, { viewport: { cols: 200, rows: 200 } });
+      await until(() => sees(b, adminId), 5000, 'Bob to see Ada');
+      const next = [{ x: w.self.x + 1, y: w.self.y }, { x: w.self.x - 1, y: w.self.y }, { x: w.self.x, y: w.self.y - 1 }].find((p) => map.isWalkable(p.x, p.y))!;
+      a.step(next.x, next.y, 'left', false);
+      await until(() => [...b.avatars.values()].some((v) => v.userId === adminId && v.x === next.x && v.y === next.y), 5000, 'the step to arrive');
+
+      // Cut every socket on the server side without a close handshake, as a network failure would.
+      for (const client of h.server.http.websocketServer.clients) client.terminate();
+      const [w2] = await waitFor(a, 'welcome', () => true, 10_000);
+      expect(w2.self).toMatchObject(next);
+      await until(() => b.state === 'open' && [...b.avatars.values()].some((v) => v.userId === adminId && v.x === next.x && v.y === next.y), 10_000, 'Bob to see Ada again in place');
+      a.close();
+      b.close();
+    });
+
     it('keeps accounts, offices and the saved spawn point across a restart, and clients reconnect by themselves', async () => {
       const a = connect(h, adminApi, office.id);
       const [w] = await waitFor(a, 'welcome');

@@ -13,6 +13,9 @@ import { Joystick } from './Joystick.js';
 import { OfficeScene, TILE, type SceneAssets, type SceneHost } from './OfficeScene.js';
 import { PeoplePanel } from './PeoplePanel.js';
 import { preloadOffice } from './preload.js';
+import { mark, timeline } from './timeline.js';
+
+mark('officeModuleLoaded');
 
 // grid-engine's build refers to the global `Phaser` at run time instead of importing it.
 (globalThis as { Phaser?: unknown }).Phaser = Phaser;
@@ -20,6 +23,8 @@ import { preloadOffice } from './preload.js';
 /** What the end-to-end tests and the performance check read. */
 interface TestHooks {
   avatarVisibleMs: number | undefined;
+  /** Milestones of opening the office (ms since navigation). */
+  timeline: Record<string, number>;
   officeId: string;
   state(): ConnectionState;
   self(): { x: number; y: number } | undefined;
@@ -65,7 +70,10 @@ export default function OfficeView({ officeId }: { officeId: string }) {
   useEffect(() => {
     let live = true;
     preloadOffice(officeId).then(
-      (a) => live && setAssets(a),
+      (a) => {
+        mark('assetsLoaded');
+        if (live) setAssets(a);
+      },
       (err: unknown) => live && setLoadError({ code: errorCode(err), message: describeError(err) }),
     );
     api.listOffices().then(
@@ -91,6 +99,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
         else if (info) setCloseInfo(info);
       }),
       c.on('welcome', (w) => {
+        mark('welcome');
         welcomeRef.current = w;
         setWelcome(w);
         setSpawn(w.spawn);
@@ -104,6 +113,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
         toast(e.message || describeError(e));
       }),
     ];
+    mark('connecting');
     c.connect();
     setConn(c);
     return () => {
@@ -119,6 +129,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     const host: SceneHost = {
       ownStep: (x, y, dir, moving) => conn.step(x, y, dir, moving),
       selfVisible: () => {
+        mark('avatarVisible');
         const ms = Math.round(performance.now() - navigationStartedAt());
         if (window.__metaoffice) window.__metaoffice.avatarVisibleMs = ms;
         container.dataset.avatarVisible = 'true';
@@ -152,6 +163,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     let unbind: (() => void) | undefined;
     let live = true;
     void scene.ready.then(() => {
+      mark('sceneReady');
       if (!live) return;
       scene.resize(width, height, dpr);
       unbind = bindConnection(conn, scene, () => welcomeRef.current?.stepsPerSecond ?? 4);
@@ -178,6 +190,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
   useEffect(() => {
     window.__metaoffice = {
       avatarVisibleMs: window.__metaoffice?.officeId === officeId ? window.__metaoffice.avatarVisibleMs : undefined,
+      timeline,
       officeId,
       state: () => conn?.state ?? 'connecting',
       self: () => sceneRef.current?.selfTile(),
