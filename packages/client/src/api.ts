@@ -1,5 +1,6 @@
 import { SESSION_COOKIE } from '@metaoffice/protocol';
 import type {
+  AvPreferences,
   CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeView, OfficeView, PersonView, Problem, SignInBody, SignUpBody, TemplateView,
 } from '@metaoffice/protocol';
 
@@ -80,6 +81,12 @@ export class ApiClient {
   }
   people(officeId: string): Promise<PersonView[]> {
     return this.request('GET', `/api/offices/${encodeURIComponent(officeId)}/people`);
+  }
+  avPreferences(): Promise<AvPreferences> {
+    return this.request('GET', '/api/me/av-preferences');
+  }
+  saveAvPreferences(p: AvPreferences): Promise<AvPreferences> {
+    return this.request('PUT', '/api/me/av-preferences', p);
   }
   listTemplates(): Promise<TemplateView[]> {
     return this.request('GET', '/api/templates');

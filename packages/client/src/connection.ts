@@ -1,8 +1,8 @@
 import {
   BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeCorrection, decodeWorld, encodeMove,
   parseServerControl,
-  type AvatarInfo, type AvatarMove, type ChosenAvailability, type CorrectionFrame, type Direction, type ErrorCode,
-  type PersonView, type ServerControl, type SpawnState, type WelcomeMsg,
+  type AvatarInfo, type AvatarMove, type ChatMsg, type ChosenAvailability, type ConversationState, type CorrectionFrame, type Direction,
+  type ErrorCode, type IceServer, type PersonView, type Reaction, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
 } from '@metaoffice/protocol';
 import { Emitter } from './emitter.js';
 
@@ -26,6 +26,12 @@ export interface ConnectionEvents {
   spawn: (s: SpawnState) => void;
   error: (e: { code: ErrorCode; message: string; ref?: string }) => void;
   state: (s: ConnectionState, info?: CloseInfo) => void;
+  /** The conversation or meeting-room call this client is in changed (null: in none). */
+  conversation: (c: ConversationState | null) => void;
+  /** WebRTC signalling from another member of the conversation. */
+  signal: (fromUserId: string, signal: RtcSignal) => void;
+  chat: (m: ChatMsg) => void;
+  reaction: (avatarId: number, emoji: string) => void;
   /** Raw byte counts, for the load generator and diagnostics. */
   bytes: (received: number) => void;
 }
@@ -71,6 +77,8 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   private readonly _avatars = new Map<number, AvatarInfo>();
   private readonly _people = new Map<string, PersonView>();
   private _spawn: SpawnState | undefined;
+  private _conversation: ConversationState | null = null;
+  private _iceServers: IceServer[] = [];
   private seq = 0;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -100,6 +108,12 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   }
   get spawn(): SpawnState | undefined {
     return this._spawn;
+  }
+  get conversation(): ConversationState | null {
+    return this._conversation;
+  }
+  get iceServers(): IceServer[] {
+    return this._iceServers;
   }
 
   connect(): void {
@@ -156,6 +170,23 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     this.sendControl({ t: 'status.set', availability });
   }
 
+  lockConversation(locked: boolean): void {
+    this.sendControl({ t: 'conversation.lock', locked });
+  }
+
+  /** Sends WebRTC signalling to another member of the current conversation. */
+  signal(toUserId: string, signal: RtcSignal): void {
+    this.sendControl({ t: 'rtc.signal', to: toUserId, signal });
+  }
+
+  sendChat(text: string): void {
+    this.sendControl({ t: 'chat.send', text });
+  }
+
+  react(emoji: Reaction): void {
+    this.sendControl({ t: 'react', emoji });
+  }
+
   /** Sends a raw frame; tests use it to speak bad protocol on purpose. */
   sendRaw(data: string | Uint8Array): void {
     if (this.socket?.readyState === OPEN) this.socket.send(data);
@@ -192,8 +223,17 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
       const terminal = TERMINAL_CLOSE_CODES.has(ev.code);
       if (terminal || !this.wanted) {
         this.wanted = false;
+        if (this._conversation) {
+          this._conversation = null;
+          this.emit('conversation', null);
+        }
         this.setState('closed', { code: ev.code, reason: ev.reason, terminal: true });
         return;
+      }
+      // The server ends our calls when the socket goes; say so locally at once so media stops with it.
+      if (this._conversation) {
+        this._conversation = null;
+        this.emit('conversation', null);
       }
       this.setState('reconnecting', { code: ev.code, reason: ev.reason, terminal: false });
       this.scheduleReconnect();
@@ -279,6 +319,12 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         this.attempt = 0;
         this._self = { ...msg.self };
         this._spawn = msg.spawn;
+        this._iceServers = msg.iceServers;
+        // A new connection starts outside any call until the server says otherwise.
+        if (this._conversation) {
+          this._conversation = null;
+          this.emit('conversation', null);
+        }
         // The server re-announces everything in view after a (re)connect, so the mirror starts clean.
         for (const id of [...this._avatars.keys()]) {
           this._avatars.delete(id);
@@ -336,6 +382,19 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         this.emit('error', { code: msg.code, message: msg.message, ...(msg.ref ? { ref: msg.ref } : {}) });
         break;
       case 'pong':
+        break;
+      case 'conversation':
+        this._conversation = msg.conversation;
+        this.emit('conversation', msg.conversation);
+        break;
+      case 'rtc.signal':
+        this.emit('signal', msg.from, msg.signal);
+        break;
+      case 'chat':
+        this.emit('chat', msg);
+        break;
+      case 'reaction':
+        this.emit('reaction', msg.avatarId, msg.emoji);
         break;
     }
   }

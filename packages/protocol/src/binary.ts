@@ -32,7 +32,7 @@ export interface AvatarMove {
   moving: boolean;
 }
 
-export const CorrectionReasons = ['not-adjacent', 'blocked', 'out-of-bounds', 'too-fast', 'teleport', 'spawn'] as const;
+export const CorrectionReasons = ['not-adjacent', 'blocked', 'out-of-bounds', 'too-fast', 'teleport', 'spawn', 'room-full'] as const;
 export type CorrectionReason = (typeof CorrectionReasons)[number];
 
 export interface CorrectionFrame {

@@ -8,6 +8,10 @@ import { ErrorCodes } from './errors.js';
  * JSON control messages on the office WebSocket (text frames). Position traffic does not go here: it uses the
  * binary codecs in `binary.ts`. Each message has a discriminating `t`.
  */
+/** Session descriptions with a few audio/video m-lines stay well under this; larger ones are refused. */
+export const MAX_SDP_CHARS = 24_000;
+export const MAX_CHAT_CHARS = 1000;
+
 const Tile = Type.Integer({ minimum: 0, maximum: 65535 });
 const Dir = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('left'), Type.Literal('right')]);
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -41,12 +45,60 @@ export const SpawnSetMsg = Type.Object(
 );
 export const StatusSetMsg = Type.Object({ t: Type.Literal('status.set'), availability: ChosenAvailability }, { additionalProperties: false });
 export const PingMsg = Type.Object({ t: Type.Literal('ping'), n: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+/** Lock or unlock one's walk-up conversation so nobody new joins. */
+export const ConversationLockMsg = Type.Object({ t: Type.Literal('conversation.lock'), locked: Type.Boolean() }, { additionalProperties: false });
 
-export const ClientControl = Type.Union([HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg]);
+/** WebRTC signalling, relayed by the server only between members of the same conversation ("perfect negotiation"). */
+export const RtcSignal = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('description'),
+      description: Type.Object({ type: Type.Union([Type.Literal('offer'), Type.Literal('answer'), Type.Literal('rollback'), Type.Literal('pranswer')]), sdp: Type.String({ maxLength: MAX_SDP_CHARS }) }, { additionalProperties: false }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('candidate'),
+      candidate: Type.Union([
+        Type.Null(),
+        Type.Object(
+          {
+            candidate: Type.String({ maxLength: 1024 }),
+            sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+            sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Null()])),
+            usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    },
+    { additionalProperties: false },
+  ),
+  /** Mute marks: what the sender currently sends, so tiles can show a muted microphone or a camera-off avatar. */
+  Type.Object({ kind: Type.Literal('media'), audio: Type.Boolean(), video: Type.Boolean() }, { additionalProperties: false }),
+]);
+export type RtcSignal = Static<typeof RtcSignal>;
+export const RtcSignalMsg = Type.Object({ t: Type.Literal('rtc.signal'), to: Id, signal: RtcSignal }, { additionalProperties: false });
+export const ChatSendMsg = Type.Object({ t: Type.Literal('chat.send'), text: Type.String({ minLength: 1, maxLength: MAX_CHAT_CHARS }) }, { additionalProperties: false });
+/** The emoji a reaction burst may carry. */
+export const REACTIONS = ['👋', '👍', '❤️', '😂', '🎉', '👏', '😮', '🙌'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+export const ReactMsg = Type.Object({ t: Type.Literal('react'), emoji: Type.Union(REACTIONS.map((e) => Type.Literal(e))) }, { additionalProperties: false });
+
+const clientMessages = [HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
+export const ClientControl = Type.Union([...clientMessages]);
 export type ClientControl = Static<typeof ClientControl>;
 export type HelloMsg = Static<typeof HelloMsg>;
 
 // ---- server → client -------------------------------------------------------------------------------------------
+
+export const IceServer = Type.Object({
+  urls: Type.Union([Type.String(), Type.Array(Type.String())]),
+  username: Type.Optional(Type.String()),
+  credential: Type.Optional(Type.String()),
+});
+export type IceServer = Static<typeof IceServer>;
 
 /** Everything a client needs to draw an avatar it has not seen before. */
 export const AvatarInfo = Type.Object({
@@ -77,6 +129,10 @@ export const WelcomeMsg = Type.Object({
   self: AvatarInfo,
   spawn: SpawnState,
   people: Type.Array(PersonView),
+  /** STUN/TURN servers for calls; empty on a LAN, where host candidates suffice. */
+  iceServers: Type.Array(IceServer),
+  /** Largest walk-up conversation. */
+  conversationCap: Type.Integer(),
 });
 /** Area-of-interest changes: avatars that came into or left this client's view, and presence changes of visible ones. */
 export const AvatarsMsg = Type.Object({
@@ -99,21 +155,56 @@ export const ErrorMsg = Type.Object({
 });
 export const PongMsg = Type.Object({ t: Type.Literal('pong'), n: Type.Integer(), serverTime: Type.Number() });
 
-export const ServerControl = Type.Union([WelcomeMsg, AvatarsMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg]);
+export const ConversationMember = Type.Object({ userId: Id, name: Type.String(), avatarId: Type.Integer() });
+export const ConversationState = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('walkup'), Type.Literal('room')]),
+  roomId: Type.Optional(Type.String()),
+  roomName: Type.Optional(Type.String()),
+  members: Type.Array(ConversationMember),
+  locked: Type.Boolean(),
+});
+export type ConversationState = Static<typeof ConversationState>;
+/** The conversation (walk-up or meeting room) this client is in now, or null when it is in none. */
+export const ConversationMsg = Type.Object({ t: Type.Literal('conversation'), conversation: Type.Union([ConversationState, Type.Null()]) });
+export const RtcSignalFromMsg = Type.Object({ t: Type.Literal('rtc.signal'), from: Id, signal: RtcSignal });
+export const ChatMsg = Type.Object({
+  t: Type.Literal('chat'),
+  id: Type.String(),
+  conversationId: Type.String(),
+  from: Id,
+  name: Type.String(),
+  text: Type.String(),
+  at: Type.Number(),
+});
+export const ReactionMsg = Type.Object({ t: Type.Literal('reaction'), avatarId: Type.Integer(), emoji: Type.String() });
+export type ConversationMsg = Static<typeof ConversationMsg>;
+export type ChatMsg = Static<typeof ChatMsg>;
+export type ReactionMsg = Static<typeof ReactionMsg>;
+export type RtcSignalFromMsg = Static<typeof RtcSignalFromMsg>;
+
+
+export const ServerControl = Type.Union([WelcomeMsg, AvatarsMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export type AvatarsMsg = Static<typeof AvatarsMsg>;
 export type PeopleMsg = Static<typeof PeopleMsg>;
 export type ErrorMsg = Static<typeof ErrorMsg>;
 
-/** Largest control frame either side sends or accepts. Anything longer is refused before parsing. */
+/**
+ * Largest control frame either side sends or accepts; anything longer is refused before parsing. Signalling frames
+ * carry session descriptions and need more than the rest.
+ */
 export const MAX_CONTROL_BYTES = 4096;
+export const MAX_SIGNAL_BYTES = 32 * 1024;
+/** The WebSocket's own frame limit: the largest message of any kind. */
+export const MAX_FRAME_BYTES = MAX_SIGNAL_BYTES;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: 'MALFORMED_MESSAGE' | 'UNKNOWN_MESSAGE' | 'VALIDATION_FAILED'; message: string };
 
 const clientChecker = TypeCompiler.Compile(ClientControl);
 const clientKinds = new Map<string, ReturnType<typeof TypeCompiler.Compile<TSchema>>>(
-  [HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg].map((s) => [
+  clientMessages.map((s) => [
     (s.properties.t as { const: string }).const,
     TypeCompiler.Compile(s as TSchema),
   ]),

@@ -101,3 +101,26 @@ export const TokenParams = Type.Object({ token: Type.String({ minLength: 10, max
 
 /** The HttpOnly cookie that carries the session, on HTTP requests and on the WebSocket upgrade. */
 export const SESSION_COOKIE = 'mo_session';
+
+/** A person's audio/video configuration: devices and what is on when a call starts. Stored per user on the server. */
+export const AvPreferences = Type.Object(
+  {
+    speakerId: Type.Union([Type.String({ maxLength: 256 }), Type.Null()]),
+    microphoneId: Type.Union([Type.String({ maxLength: 256 }), Type.Null()]),
+    cameraId: Type.Union([Type.String({ maxLength: 256 }), Type.Null()]),
+    micOnByDefault: Type.Boolean(),
+    cameraOnByDefault: Type.Boolean(),
+    /** The pre-join screen was completed once; later calls start straight away with these settings. */
+    prejoinDone: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type AvPreferences = Static<typeof AvPreferences>;
+export const DEFAULT_AV_PREFERENCES: AvPreferences = {
+  speakerId: null,
+  microphoneId: null,
+  cameraId: null,
+  micOnByDefault: true,
+  cameraOnByDefault: true,
+  prejoinDone: false,
+};

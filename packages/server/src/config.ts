@@ -31,6 +31,14 @@ export interface Config {
   aoiMarginTiles: number;
   /** How long a disconnected avatar's place is kept so a quick reconnect resumes it. */
   resumeGraceMs: number;
+  /** Largest walk-up conversation. */
+  conversationCap: number;
+  /** How long people stand still next to each other before a call starts. */
+  conversationStillMs: number;
+  /** STUN/TURN servers handed to browsers; empty works on a LAN. */
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  /** TURN with time-limited credentials (the TURN REST scheme coturn implements with use-auth-secret). */
+  turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +93,35 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
+  let iceServers: Config['iceServers'] = [];
+  const iceRaw = env.ICE_SERVERS?.trim();
+  if (iceRaw) {
+    if (iceRaw.startsWith('[')) {
+      try {
+        const parsed = JSON.parse(iceRaw) as unknown;
+        if (!Array.isArray(parsed) || !parsed.every((s) => s && typeof s === 'object' && (typeof s.urls === 'string' || Array.isArray(s.urls)))) throw new Error();
+        iceServers = parsed as Config['iceServers'];
+      } catch {
+        throw new ConfigError('ICE_SERVERS', 'must be a JSON array of {urls, username?, credential?} or a comma-separated list of stun:/turn: URLs');
+      }
+    } else {
+      const urls = iceRaw.split(',').map((u) => u.trim()).filter(Boolean);
+      const bad = urls.find((u) => !/^(stun|stuns|turn|turns):/.test(u));
+      if (bad) throw new ConfigError('ICE_SERVERS', `"${bad}" is not a stun: or turn: URL`);
+      iceServers = urls.map((urls) => ({ urls }));
+    }
+  }
+  let turn: Config['turn'];
+  const turnUrls = env.TURN_URLS?.trim();
+  if (turnUrls) {
+    const secret = env.TURN_SECRET?.trim();
+    if (!secret) throw new ConfigError('TURN_SECRET', 'is required when TURN_URLS is set (the shared secret of coturn\'s use-auth-secret)');
+    const urls = turnUrls.split(',').map((u) => u.trim()).filter(Boolean);
+    const bad = urls.find((u) => !/^turns?:/.test(u));
+    if (bad) throw new ConfigError('TURN_URLS', `"${bad}" is not a turn: or turns: URL`);
+    turn = { urls, secret, ttlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 86_400) };
+  }
+
   const webDistDefault = resolve(new URL('.', import.meta.url).pathname, '../../web/dist');
   return {
     port,
@@ -103,5 +140,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     idleAwayMs: int(env, 'IDLE_AWAY_SECONDS', 300, 5, 86_400) * 1000,
     aoiMarginTiles: int(env, 'AOI_MARGIN_TILES', 4, 0, 50),
     resumeGraceMs: int(env, 'RESUME_GRACE_SECONDS', 60, 0, 3600) * 1000,
+    conversationCap: int(env, 'CONVERSATION_CAP', 6, 2, 50),
+    conversationStillMs: int(env, 'CONVERSATION_STILL_MS', 300, 0, 5000),
+    iceServers,
+    turn,
   };
 }

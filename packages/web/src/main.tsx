@@ -1,4 +1,4 @@
-import { StrictMode, Suspense, lazy, useCallback, useEffect, useMemo, useState } from 'react';
+import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { MeView } from '@metaoffice/protocol';
 import { api, errorCode } from './api.js';
@@ -8,22 +8,20 @@ import { SignInPage, SignUpPage } from './pages/AuthPages.js';
 import { InvitePage } from './pages/InvitePage.js';
 import { OfficesPage } from './pages/OfficesPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
-import { preloadOffice } from './office/preload.js';
+import { closeEarlyConnection, openEarlyConnection, preloadOffice } from './office/preload.js';
+import { OfficeRoute, loadOfficeView } from './office/OfficeRoute.js';
 import { Splash } from './components.js';
 import { mark } from './office/timeline.js';
 import './styles.css';
 
-// Phaser is most of the bundle; only the office screen needs it.
-const loadOfficeView = () => import('./office/OfficeView.js');
-const OfficeView = lazy(loadOfficeView);
-
-// A direct visit to an office starts every download now, in parallel with the session check, because the time to
-// the own avatar on screen is what people feel.
+// A direct visit to an office starts everything now: the Phaser chunk, the map and images, and the office
+// connection, in parallel with the session check, because the time to the own avatar on screen is what people feel.
 {
   const first = parseRoute(location.pathname, location.search);
   if (first.name === 'office') {
     void loadOfficeView();
-    preloadOffice(first.officeId);
+    preloadOffice(first.officeId).catch(() => undefined);
+    openEarlyConnection(first.officeId);
   }
 }
 
@@ -49,6 +47,7 @@ function App() {
         // Only a missing session means "signed out"; a server hiccup should not throw away the visitor's page.
         const code = errorCode(err);
         setMeState({ status: 'signedOut' });
+        closeEarlyConnection();
         if (code !== 'UNAUTHENTICATED' && code !== 'SESSION_EXPIRED') console.warn('session check failed', err);
       },
     );
@@ -96,9 +95,7 @@ function App() {
     <SessionContext.Provider value={session}>
       {route.name === 'offices' && <OfficesPage />}
       {route.name === 'office' && (
-        <Suspense fallback={<Splash label="Opening the office…" />}>
-          <OfficeView key={route.officeId} officeId={route.officeId} />
-        </Suspense>
+        <OfficeRoute key={route.officeId} officeId={route.officeId} />
       )}
       {route.name === 'notFound' && <NotFoundPage />}
     </SessionContext.Provider>

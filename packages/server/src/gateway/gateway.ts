@@ -1,6 +1,7 @@
 import type { WebSocket, RawData } from 'ws';
 import {
-  BinaryDecodeError, BinaryKind, CloseCodes, MAX_CONTROL_BYTES, PROTOCOL_VERSION, checkClientVersion, decodeMove, parseClientControl,
+  BinaryDecodeError, BinaryKind, CloseCodes, MAX_CONTROL_BYTES, MAX_SIGNAL_BYTES, PROTOCOL_VERSION, checkClientVersion, decodeMove, parseClientControl,
+  type IceServer,
   type ClientControl, type ErrorCode, type HelloMsg, type PersonView,
 } from '@metaoffice/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -19,6 +20,9 @@ export interface GatewayOptions {
   helloTimeoutMs?: number;
   /** Re-check every live connection's session this often, so an expired or signed-out one is closed. */
   sessionCheckMs?: number;
+  conversationCap: number;
+  /** STUN/TURN servers for a user's calls (TURN credentials are minted per user). */
+  iceServersFor: (userId: string) => IceServer[];
 }
 
 /** Per connection: budgets for frames, so one noisy client cannot starve the others. */
@@ -51,7 +55,12 @@ interface Connection {
   invalidFrames: number;
   controlBudget: FrameBudget;
   moveBudget: FrameBudget;
+  signalBudget: FrameBudget;
+  chatBudget: FrameBudget;
   rateLimitedNotified: boolean;
+  /** Frames dropped for exceeding a budget in the current 10-second window. */
+  dropped: number;
+  droppedWindowStart: number;
 }
 
 /**
@@ -162,7 +171,12 @@ export class Gateway {
           controlBudget: new FrameBudget(20, 40),
           // Moves arrive at most at walking speed; three times that plus a burst covers turns and stops.
           moveBudget: new FrameBudget(this.opts.stepsPerSecond * 3, 20),
+          // ICE candidates come in bursts when a call starts; a mesh of six renegotiating stays well inside this.
+          signalBudget: new FrameBudget(60, 300),
+          chatBudget: new FrameBudget(3, 10),
           rateLimitedNotified: false,
+          dropped: 0,
+          droppedWindowStart: Date.now(),
         };
         drain();
       },
@@ -229,7 +243,12 @@ export class Gateway {
       self,
       spawn: spawnState(pref),
       people: users.map((u) => this.deps.presence.view(u, lookOf(u.id))),
+      iceServers: this.opts.iceServersFor(conn.user.id),
+      conversationCap: this.opts.conversationCap,
     }));
+    // A resumed client may already stand in a call (a meeting room); tell it right away.
+    const conversation = engine.conversationStateOf(self.avatarId);
+    if (conversation) this.sendText(conn, JSON.stringify({ t: 'conversation', conversation }));
   }
 
   private onBinary(conn: Connection, bytes: Buffer): void {
@@ -247,11 +266,15 @@ export class Gateway {
   }
 
   private onControl(conn: Connection, bytes: Buffer): void {
-    if (!conn.controlBudget.take()) return this.rateLimited(conn);
-    if (bytes.byteLength > MAX_CONTROL_BYTES) return this.reject(conn, 'PAYLOAD_TOO_LARGE', `control frames are limited to ${MAX_CONTROL_BYTES} bytes`);
+    if (bytes.byteLength > MAX_SIGNAL_BYTES) return this.reject(conn, 'PAYLOAD_TOO_LARGE', `frames are limited to ${MAX_SIGNAL_BYTES} bytes`);
     const parsed = parseClientControl(bytes.toString('utf8'));
     if (!parsed.ok) return this.reject(conn, parsed.code, parsed.message);
-    this.handleControl(conn, parsed.value);
+    const msg = parsed.value;
+    // Only signalling may be large; everything else must fit the small control limit.
+    if (msg.t !== 'rtc.signal' && bytes.byteLength > MAX_CONTROL_BYTES) return this.reject(conn, 'PAYLOAD_TOO_LARGE', `control frames are limited to ${MAX_CONTROL_BYTES} bytes`, msg.t);
+    const budget = msg.t === 'rtc.signal' ? conn.signalBudget : msg.t === 'chat.send' || msg.t === 'react' ? conn.chatBudget : conn.controlBudget;
+    if (!budget.take()) return this.rateLimited(conn);
+    this.handleControl(conn, msg);
   }
 
   private handleControl(conn: Connection, msg: ClientControl): void {
@@ -284,6 +307,28 @@ export class Gateway {
       case 'spawn.set':
         void this.setSpawn(conn, msg.mode);
         return;
+      case 'conversation.lock': {
+        const err = engine.setLocked(avatarId, msg.locked);
+        if (err) this.reject(conn, err, 'You are not in a walk-up conversation.', msg.t);
+        return;
+      }
+      case 'rtc.signal': {
+        const err = engine.relaySignal(avatarId, msg.to, msg.signal);
+        if (err) this.reject(conn, err, 'You can only signal people in your conversation.', msg.t);
+        return;
+      }
+      case 'chat.send': {
+        const text = msg.text.trim();
+        if (!text) return this.reject(conn, 'VALIDATION_FAILED', 'Empty message.', msg.t);
+        const err = engine.chat(avatarId, text);
+        if (err) this.reject(conn, err, 'You are not in a conversation.', msg.t);
+        else this.deps.presence.touched(conn.user.id);
+        return;
+      }
+      case 'react':
+        engine.react(avatarId, msg.emoji);
+        this.deps.presence.touched(conn.user.id);
+        return;
     }
   }
 
@@ -313,13 +358,20 @@ export class Gateway {
   private reject(conn: Connection, code: ErrorCode, message: string, ref?: string): void {
     this.deps.metrics.rejected.inc({ code });
     this.sendText(conn, JSON.stringify({ t: 'error', code, message, ...(ref ? { ref } : {}) }));
-    if (code === 'PERSON_NOT_FOUND' || code === 'NO_FREE_TILE' || code === 'UNAVAILABLE') return;
+    if (code === 'PERSON_NOT_FOUND' || code === 'NO_FREE_TILE' || code === 'UNAVAILABLE' || code === 'NOT_IN_CONVERSATION') return;
     // A client that keeps sending garbage is broken or hostile; cut it off before it costs the others anything.
     if (++conn.invalidFrames > 50) this.fail(conn.socket, 'MALFORMED_MESSAGE', 'Too many invalid frames.', CloseCodes.PROTOCOL_ERROR);
   }
 
   private rateLimited(conn: Connection): void {
     this.deps.metrics.rejected.inc({ code: 'RATE_LIMITED' });
+    const now = Date.now();
+    if (now - conn.droppedWindowStart > 10_000) {
+      conn.droppedWindowStart = now;
+      conn.dropped = 0;
+    }
+    // A client that keeps flooding after being told is cut off, so it cannot cost the others latency.
+    if (++conn.dropped > 500) return this.fail(conn.socket, 'RATE_LIMITED', 'Too many messages; disconnected.', CloseCodes.PROTOCOL_ERROR);
     if (conn.rateLimitedNotified) return;
     conn.rateLimitedNotified = true;
     setTimeout(() => (conn.rateLimitedNotified = false), 1000).unref?.();

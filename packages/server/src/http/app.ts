@@ -11,7 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import {
-  CreateOfficeBody, InviteInfo, InviteView, MeView, OfficeIdParams, OfficeView, PersonView, Problem, SESSION_COOKIE, SignInBody,
+  AvPreferences, DEFAULT_AV_PREFERENCES, MAX_FRAME_BYTES, CreateOfficeBody, InviteInfo, InviteView, MeView, OfficeIdParams, OfficeView, PersonView, Problem, SESSION_COOKIE, SignInBody,
   SignUpBody, TemplateView, TokenParams, PROTOCOL_VERSION,
 } from '@metaoffice/protocol';
 import { assetsDir, loadTemplateMap, templateThumbnailPath, templates } from '@metaoffice/maps';
@@ -24,6 +24,10 @@ import { OfficeRegistry } from '../office/office-registry.js';
 import { PresenceService, lookOf } from '../office/presence-service.js';
 import { Gateway } from '../gateway/gateway.js';
 import { Metrics } from '../metrics.js';
+import { iceServersFor } from '../calls/ice.js';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+const avPreferencesCheck = TypeCompiler.Compile(AvPreferences);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,7 +64,10 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     stepsPerSecond: config.stepsPerSecond,
     aoiMarginTiles: config.aoiMarginTiles,
     resumeGraceMs: config.resumeGraceMs,
+    conversationCap: config.conversationCap,
+    conversationStillMs: config.conversationStillMs,
     onTick: (ms) => metrics.tickDuration.observe(ms / 1000),
+    onCallChange: (userId, inCall) => presence.inCall(userId, inCall),
   });
   // The presence service and the gateway need each other; the late binding keeps both constructors simple.
   let gateway!: Gateway;
@@ -71,7 +78,10 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
       apply: (officeId, userId, a, act) => registry.get(officeId)?.setPresence(userId, a, act),
     },
   );
-  gateway = new Gateway({ store, auth, registry, presence, metrics, log: http.log }, { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs });
+  gateway = new Gateway(
+    { store, auth, registry, presence, metrics, log: http.log },
+    { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, iceServersFor: (userId) => iceServersFor(config, userId) },
+  );
   const sweep = setInterval(() => presence.sweep(), 5000);
   sweep.unref();
 
@@ -95,7 +105,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     global: false,
     errorResponseBuilder: (_req, ctx) => new AppError('RATE_LIMITED', 429, `Too many attempts; try again in ${Math.ceil(ctx.ttl / 1000)} s.`),
   });
-  await http.register(websocket, { options: { maxPayload: 4096 } });
+  await http.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   await http.register(swagger, {
     openapi: {
       info: { title: 'MetaOffice API', version: String(PROTOCOL_VERSION), description: 'The HTTP API of MetaOffice. Live office traffic uses the WebSocket at /ws.' },
@@ -152,6 +162,18 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   http.get('/api/invites/:token', { schema: { tags: ['accounts'], params: TokenParams, response: { 200: InviteInfo, ...problems } } }, async (req) =>
     auth.inviteInfo((req.params as { token: string }).token),
   );
+
+  http.get('/api/me/av-preferences', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], response: { 200: AvPreferences, ...problems } } }, async (req) => {
+    const raw = await store.preferences.getAv(req.user!.id);
+    const parsed: unknown = raw ? JSON.parse(raw) : undefined;
+    // A stored value from an older shape falls back to the defaults rather than failing the call screen.
+    return parsed && avPreferencesCheck.Check(parsed) ? parsed : DEFAULT_AV_PREFERENCES;
+  });
+  http.put('/api/me/av-preferences', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], body: AvPreferences, response: { 200: AvPreferences, ...problems } } }, async (req) => {
+    const body = req.body as AvPreferences;
+    await store.preferences.putAv(req.user!.id, JSON.stringify(body));
+    return body;
+  });
 
   // ---- offices -------------------------------------------------------------------------------------------------
   http.get('/api/templates', { preHandler: requireUser, schema: { tags: ['offices'], response: { 200: Type.Array(TemplateView), ...problems } } }, async () =>

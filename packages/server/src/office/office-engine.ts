@@ -1,8 +1,12 @@
 import {
   encodeCorrection, encodeWorld,
-  type Activity, type AvatarInfo, type AvatarMove, type Availability, type CorrectionReason, type Direction, type MoveFrame,
+  type Activity, type AvatarInfo, type AvatarMove, type Availability, type ConversationState, type CorrectionReason, type Direction,
+  type ErrorCode, type MoveFrame, type RtcSignal,
 } from '@metaoffice/protocol';
-import { AoiGrid, OfficeMap, StepRateLimiter, checkStep, nearestWalkable, type TilePos } from '@metaoffice/world';
+import {
+  AoiGrid, ConversationRules, OfficeMap, StepRateLimiter, checkStep, nearestWalkable,
+  type ConversationChange, type ConversationView, type TilePos,
+} from '@metaoffice/world';
 
 /** Where the engine writes to one client; the gateway adapts a WebSocket to it. */
 export interface ClientSink {
@@ -50,8 +54,14 @@ export interface EngineOptions {
   aoiMarginTiles: number;
   resumeGraceMs: number;
   now?: () => number;
+  /** Largest walk-up conversation. */
+  conversationCap?: number;
+  /** How long two people must stand still next to each other before their call starts. */
+  conversationStillMs?: number;
   /** Called after each tick with its duration, for metrics. */
   onTick?: (ms: number, framesOut: number, bytesOut: number) => void;
+  /** Someone entered or left a call (walk-up or meeting room); presence shows them Busy / InACall. */
+  onCallChange?: (userId: string, inCall: boolean) => void;
 }
 
 export type MoveOutcome = { ok: true } | { ok: false; reason: CorrectionReason };
@@ -72,6 +82,9 @@ export class OfficeEngine {
   private readonly occupancy = new Map<number, number>();
   /** Where recently disconnected users stood, so a reload or a dropped link resumes in place. */
   private readonly ghosts = new Map<string, { x: number; y: number; dir: Direction; until: number }>();
+  /** Who talks with whom: walk-up conversations and meeting rooms, decided by the pure rules in `world`. */
+  readonly conversations: ConversationRules;
+  private chatSeq = 0;
   private membershipChanged = false;
   private nextAvatarId = 1;
   private tickNo = 0;
@@ -85,6 +98,11 @@ export class OfficeEngine {
   ) {
     this.aoi = new AoiGrid(map.width, map.height);
     this.now = opts.now ?? Date.now;
+    this.conversations = new ConversationRules({
+      cap: opts.conversationCap ?? 6,
+      stillMs: opts.conversationStillMs ?? 300,
+      rooms: map.zones.filter((z) => z.kind === 'meeting-room'),
+    });
   }
 
   get size(): number {
@@ -130,6 +148,7 @@ export class OfficeEngine {
     this.occupy(avatar.x, avatar.y, 1);
     this.ghosts.delete(member.userId);
     this.membershipChanged = true;
+    this.conversations.upsert(this.personState(avatar), this.now());
     return this.info(avatar);
   }
 
@@ -142,6 +161,9 @@ export class OfficeEngine {
     this.occupy(a.x, a.y, -1);
     this.moved.delete(avatarId);
     this.presenceChanged.delete(avatarId);
+    // Leaving the office leaves the call at once, not at the next tick, so peers tear down promptly.
+    this.conversations.remove(avatarId, this.now());
+    this.applyConversationChanges(this.conversations.evaluate(this.now()));
     if (this.opts.resumeGraceMs > 0) this.ghosts.set(a.userId, { x: a.x, y: a.y, dir: a.dir, until: this.now() + this.opts.resumeGraceMs });
     this.membershipChanged = true;
   }
@@ -156,10 +178,16 @@ export class OfficeEngine {
     let reason: CorrectionReason | undefined = verdict.ok ? undefined : verdict.reason;
     const isStep = from.x !== to.x || from.y !== to.y;
     // A turn or a stop in place costs nothing; only real steps spend the speed budget.
+    if (!reason && isStep && !this.conversations.canEnter(avatarId, to.x, to.y)) reason = 'room-full';
     if (!reason && isStep && !a.limiter.tryStep(this.now())) reason = 'too-fast';
     if (reason) {
       a.moving = false;
       a.sink.sendBinary(encodeCorrection({ seq: m.seq, x: a.x, y: a.y, dir: a.dir, reason }));
+      if (reason === 'room-full') {
+        const room = this.conversations.roomAt(to.x, to.y);
+        this.sendError(a, 'ROOM_FULL', `${room?.name || 'This room'} is full${room?.capacity ? ` (${room.capacity} people)` : ''}.`);
+      }
+      this.conversations.upsert(this.personState(a), this.now());
       return { ok: false, reason };
     }
     if (isStep) {
@@ -172,6 +200,7 @@ export class OfficeEngine {
     a.dir = m.dir;
     a.moving = m.moving;
     this.moved.add(avatarId);
+    this.conversations.upsert(this.personState(a), this.now());
     return { ok: true };
   }
 
@@ -199,7 +228,7 @@ export class OfficeEngine {
     const a = this.avatars.get(avatarId);
     const target = this.locate(targetUserId);
     if (!a || !target || targetUserId === a.userId) return 'PERSON_NOT_FOUND';
-    const spot = nearestWalkable(this.map, target, (x, y) => !this.occupancy.get(this.tileIndex(x, y)), 20);
+    const spot = nearestWalkable(this.map, target, (x, y) => !this.occupancy.get(this.tileIndex(x, y)) && this.conversations.canEnter(avatarId, x, y), 20);
     if (!spot) return 'NO_FREE_TILE';
     this.occupy(a.x, a.y, -1);
     a.x = spot.x;
@@ -209,6 +238,7 @@ export class OfficeEngine {
     a.moving = false;
     this.aoi.move(avatarId, a.x, a.y);
     this.moved.add(avatarId);
+    this.conversations.upsert(this.personState(a), this.now());
     // The seq 0 correction tells the client this jump was the server's doing, not an answer to a step.
     a.sink.sendBinary(encodeCorrection({ seq: 0, x: a.x, y: a.y, dir: a.dir, reason: 'teleport' }));
     return 'ok';
@@ -221,12 +251,15 @@ export class OfficeEngine {
     a.availability = availability;
     a.activity = activity;
     this.presenceChanged.add(a.avatarId);
+    // Do-not-disturb is Focus: out of any call at once, and nobody can start one with them.
+    this.conversations.upsert(this.personState(a), this.now());
   }
 
   /** One authoritative tick: a batched, area-of-interest-filtered update per client. */
   tick(): void {
     const started = performance.now();
     this.tickNo = (this.tickNo + 1) >>> 0;
+    this.applyConversationChanges(this.conversations.evaluate(this.now()));
     let frames = 0;
     let bytes = 0;
     if (this.moved.size > 0 || this.presenceChanged.size > 0 || this.membershipChanged) {
@@ -270,6 +303,108 @@ export class OfficeEngine {
     }
     this.expireGhosts();
     this.opts.onTick?.(performance.now() - started, frames, bytes);
+  }
+
+  /** Members lock or unlock their walk-up conversation. */
+  setLocked(avatarId: number, locked: boolean): ErrorCode | undefined {
+    if (!this.conversations.conversationOf(avatarId)) return 'NOT_IN_CONVERSATION';
+    this.applyConversationChanges(this.conversations.setLocked(avatarId, locked));
+    return undefined;
+  }
+
+  /** Relays WebRTC signalling, only between two members of the same conversation. */
+  relaySignal(fromAvatarId: number, toUserId: string, signal: RtcSignal): ErrorCode | undefined {
+    const from = this.avatars.get(fromAvatarId);
+    const toId = this.byUser.get(toUserId);
+    const to = toId === undefined ? undefined : this.avatars.get(toId);
+    const conv = this.conversations.conversationOf(fromAvatarId);
+    if (!from || !to || !conv || !conv.members.includes(to.avatarId) || to === from) return 'NOT_IN_CONVERSATION';
+    to.sink.sendText(JSON.stringify({ t: 'rtc.signal', from: from.userId, signal }));
+    return undefined;
+  }
+
+  /** Chat goes to the conversation's current members only, and is kept nowhere. */
+  chat(avatarId: number, text: string): ErrorCode | undefined {
+    const a = this.avatars.get(avatarId);
+    const conv = this.conversations.conversationOf(avatarId);
+    if (!a || !conv) return 'NOT_IN_CONVERSATION';
+    const msg = JSON.stringify({ t: 'chat', id: `${this.officeId}:${++this.chatSeq}`, conversationId: conv.id, from: a.userId, name: a.name, text, at: this.now() });
+    for (const id of conv.members) this.avatars.get(id)?.sink.sendText(msg);
+    return undefined;
+  }
+
+  /** A reaction burst is seen by everyone who has the avatar in view, and by its owner. */
+  react(avatarId: number, emoji: string): void {
+    const a = this.avatars.get(avatarId);
+    if (!a) return;
+    const msg = JSON.stringify({ t: 'reaction', avatarId, emoji });
+    a.sink.sendText(msg);
+    for (const other of this.avatars.values()) if (other !== a && other.known.has(avatarId)) other.sink.sendText(msg);
+  }
+
+  conversationStateOf(avatarId: number): ConversationState | null {
+    const c = this.conversations.conversationOf(avatarId);
+    return c ? this.conversationState(c) : null;
+  }
+
+  private applyConversationChanges(changes: ConversationChange[]): void {
+    if (changes.length === 0) return;
+    // Everyone whose view of their own conversation changed gets one fresh, whole state.
+    const touched = new Set<number>();
+    for (const ch of changes) {
+      switch (ch.type) {
+        case 'started':
+        case 'locked':
+          for (const id of ch.conversation.members) touched.add(id);
+          break;
+        case 'joined':
+        case 'left':
+          for (const id of ch.conversation.members) touched.add(id);
+          touched.add(ch.personId);
+          break;
+        case 'ended':
+          for (const id of ch.lastMembers) touched.add(id);
+          break;
+        case 'refused': {
+          const a = this.avatars.get(ch.personId);
+          if (!a) break;
+          if (ch.reason === 'full') this.sendError(a, 'CONVERSATION_FULL', 'That conversation is full.');
+          else if (ch.reason === 'locked') this.sendError(a, 'CONVERSATION_LOCKED', 'That conversation is locked; knock later or ask them to unlock it.');
+          else this.sendError(a, 'PERSON_IN_FOCUS', 'They are in Focus and cannot be joined right now.');
+          break;
+        }
+      }
+    }
+    for (const id of touched) {
+      const a = this.avatars.get(id);
+      if (!a) continue;
+      const conv = this.conversations.conversationOf(id);
+      a.sink.sendText(JSON.stringify({ t: 'conversation', conversation: conv ? this.conversationState(conv) : null }));
+      this.opts.onCallChange?.(a.userId, !!conv);
+    }
+  }
+
+  private conversationState(c: ConversationView): ConversationState {
+    const room = c.roomId ? this.map.zones.find((z) => z.id === c.roomId) : undefined;
+    return {
+      id: c.id,
+      kind: c.kind,
+      ...(c.roomId ? { roomId: c.roomId } : {}),
+      ...(room ? { roomName: room.name } : {}),
+      members: c.members.flatMap((id) => {
+        const m = this.avatars.get(id);
+        return m ? [{ userId: m.userId, name: m.name, avatarId: m.avatarId }] : [];
+      }),
+      locked: c.locked,
+    };
+  }
+
+  private personState(a: Avatar) {
+    return { id: a.avatarId, x: a.x, y: a.y, moving: a.moving, focus: a.availability === 'DoNotDisturb' };
+  }
+
+  private sendError(a: Avatar, code: ErrorCode, message: string): void {
+    a.sink.sendText(JSON.stringify({ t: 'error', code, message }));
   }
 
   private chooseStart(userId: string, hints: SpawnHints): TilePos & { dir: Direction } {

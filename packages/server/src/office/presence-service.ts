@@ -11,6 +11,7 @@ interface Live {
   officeId: string | null;
   lastInput: number;
   idle: boolean;
+  inCall: boolean;
 }
 
 export interface PresenceSinks {
@@ -38,7 +39,7 @@ export class PresenceService {
   }
 
   connected(user: PresenceUser, officeId: string): void {
-    this.live.set(user.id, { user, officeId, lastInput: this.now(), idle: false });
+    this.live.set(user.id, { user, officeId, lastInput: this.now(), idle: false, inCall: false });
     this.changed(user.id);
   }
 
@@ -68,6 +69,14 @@ export class PresenceService {
     this.changed(userId);
   }
 
+  /** Entering or leaving a walk-up conversation or a meeting-room call. */
+  inCall(userId: string, inCall: boolean): void {
+    const l = this.live.get(userId);
+    if (!l || l.inCall === inCall) return;
+    l.inCall = inCall;
+    this.changed(userId);
+  }
+
   /** Marks people idle for too long as Away; called periodically. */
   sweep(): void {
     const limit = this.now() - this.opts.idleAwayMs;
@@ -83,6 +92,9 @@ export class PresenceService {
     const l = this.live.get(userId);
     if (!l || l.officeId === null) return { availability: 'Offline', activity: 'Offline', officeId: null };
     const chosen = this.chosen.get(userId);
+    // Graph's order: do-not-disturb wins, then being in a call, then a chosen status, then idleness.
+    if (chosen === 'DoNotDisturb') return { availability: 'DoNotDisturb', activity: 'DoNotDisturb', officeId: l.officeId };
+    if (l.inCall) return { availability: 'Busy', activity: 'InACall', officeId: l.officeId };
     const availability: Availability = chosen ?? (l.idle ? 'Away' : 'Available');
     return { availability, activity: availability, officeId: l.officeId };
   }

@@ -89,8 +89,24 @@ const m0001Initial: Migration = {
   },
 };
 
+/** Per-user audio/video configuration (devices, defaults), stored as the data table in DESIGN §5 requires. */
+const m0002UserPreferences: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('user_preferences')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('av_json', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('user_preferences').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
+  '0002_user_preferences': m0002UserPreferences,
 };
 
 export const migrationProvider: MigrationProvider = {

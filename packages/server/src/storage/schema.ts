@@ -50,6 +50,12 @@ export interface SpawnPreferencesTable {
   saved_y: number | null;
 }
 
+export interface UserPreferencesTable {
+  user_id: string;
+  av_json: string;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -57,4 +63,5 @@ export interface Database {
   invites: InvitesTable;
   offices: OfficesTable;
   spawn_preferences: SpawnPreferencesTable;
+  user_preferences: UserPreferencesTable;
 }

@@ -468,6 +468,25 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
         }),
     },
 
+    preferences: {
+      getAv: (userId) =>
+        guard(async () => {
+          const row = await exec.selectFrom('user_preferences').select('av_json').where('user_id', '=', userId).executeTakeFirst();
+          return row?.av_json;
+        }),
+      putAv: (userId, avJson) =>
+        guard(
+          async () => {
+            await exec
+              .insertInto('user_preferences')
+              .values({ user_id: userId, av_json: avJson, updated_at: ctx.clock() })
+              .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ av_json: eb.ref('excluded.av_json'), updated_at: eb.ref('excluded.updated_at') })))
+              .execute();
+          },
+          { foreignKey: (cause) => new StorageError('NOT_FOUND', 'user not found', { cause }) },
+        ),
+    },
+
     spawn: {
       get: (userId, officeId) =>
         guard(async () => {

@@ -116,6 +116,12 @@ export interface Store {
     /** Ordered by createdAt, then name, then id. */
     listByOrg(orgId: string): Promise<Office[]>;
   };
+  preferences: {
+    /** The user's audio/video configuration as JSON text the service validates, or undefined when never saved. */
+    getAv(userId: string): Promise<string | undefined>;
+    /** NOT_FOUND when the user does not exist. */
+    putAv(userId: string, avJson: string): Promise<void>;
+  };
   spawn: {
     get(userId: string, officeId: string): Promise<SpawnPreference | undefined>;
     /** Inserts or replaces the preference of (userId, officeId). NOT_FOUND when the user or office does not exist. */

@@ -22,6 +22,10 @@ export class NameLabel {
   private readonly text: Phaser.GameObjects.Text;
   private availability: Availability;
   private isSelf: boolean;
+  private cssZoom = 1;
+  /** Pill size in CSS pixels. */
+  private width = 0;
+  private height = 0;
 
   constructor(scene: Phaser.Scene, name: string, availability: Availability, isSelf: boolean, cssZoom: number, resolution: number) {
     this.availability = availability;
@@ -38,7 +42,7 @@ export class NameLabel {
     this.text.texture.setFilter(Phaser.Textures.FilterMode.LINEAR);
     this.text.setOrigin(0, 0.5);
     this.container = scene.add.container(0, 0, [this.pill, this.text]);
-    this.container.setDepth(isSelf ? 10_001 : 10_000);
+    this.container.setDepth(isSelf ? 20_000 : 10_000);
     this.setZoom(cssZoom);
     this.redraw();
   }
@@ -56,7 +60,18 @@ export class NameLabel {
   }
 
   setZoom(cssZoom: number): void {
+    this.cssZoom = cssZoom;
     this.container.setScale(1 / cssZoom);
+  }
+
+  /** Pill size in world pixels at the current zoom. */
+  worldSize(): { w: number; h: number } {
+    return { w: this.width / this.cssZoom, h: this.height / this.cssZoom };
+  }
+
+  /** Labels of avatars further down the screen are in front, like the avatars themselves. */
+  setDepthFor(worldY: number): void {
+    if (!this.isSelf) this.container.setDepth(10_000 + worldY / 100_000);
   }
 
   setResolution(resolution: number): void {
@@ -83,6 +98,8 @@ export class NameLabel {
     const h = Math.max(this.text.height, DOT) + PAD_Y * 2;
     const left = -w / 2;
     const top = -h;
+    this.width = w;
+    this.height = h;
     this.pill.clear();
     this.pill.fillStyle(this.isSelf ? 0x1b1a2e : 0x201f1e, 0.82);
     this.pill.fillRoundedRect(left, top, w, h, h / 2);

@@ -8,6 +8,7 @@ import {
 } from 'grid-engine';
 import type { Availability, AvatarInfo, AvatarMove, Direction } from '@metaoffice/protocol';
 import { NameLabel } from './NameLabel.js';
+import { RoomTag, roomsOf } from './RoomTag.js';
 
 export const TILE = 32;
 const SELF = 'self';
@@ -15,8 +16,8 @@ const AVATAR_SHEET = 'avatars';
 const MAP_KEY = 'office-map';
 /** Layers drawn above avatars (a lamp, a plant top, a door frame). */
 const OVERLAY_LAYERS = new Set(['decoration']);
-/** Depths: tile layers use 0..n (grid-engine's own numbering), avatars sit just above them. */
-const DEPTH_HOVER = -0.5;
+/** Depths: tile layers use 0..n (grid-engine numbers them), avatars sit just above; markers lie on the floor (0). */
+const DEPTH_HOVER = 0.5;
 const DEPTH_OVERLAY = 5_000;
 /** Roughly how many tiles should fit across the short side of the window before rounding the zoom. */
 const TILES_ACROSS_SHORT_SIDE = 12;
@@ -99,9 +100,11 @@ export class OfficeScene extends Phaser.Scene {
   private dpr = 1;
   private stepsPerSecond = 4;
   private readyResolve!: () => void;
+  private created = false;
   /** Resolves once the map is drawn and commands can be applied. */
   readonly ready: Promise<void> = new Promise((r) => (this.readyResolve = r));
   private subscriptions: { unsubscribe(): void }[] = [];
+  private roomTags: RoomTag[] = [];
 
   constructor(
     private readonly assets: SceneAssets,
@@ -138,11 +141,16 @@ export class OfficeScene extends Phaser.Scene {
     this.cameras.main.setBounds(0, 0, this.map.widthInPixels, this.map.heightInPixels);
     this.cameras.main.setRoundPixels(true);
 
+    for (const room of roomsOf(this.assets.map)) {
+      const text = room.kind === 'focus' ? `${room.name} · focus` : room.capacity ? `${room.name} · ${room.capacity}` : room.name;
+      this.roomTags.push(new RoomTag(this, room.x + 4, room.y + 4, text, room.kind, this.cssZoom, this.textResolution()));
+    }
     this.setUpKeyboard();
     this.setUpPointer();
     this.subscribeToOwnMovement();
     this.applyZoom();
     this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => this.subscriptions.forEach((s) => s.unsubscribe()));
+    this.created = true;
     this.readyResolve();
   }
 
@@ -327,10 +335,12 @@ export class OfficeScene extends Phaser.Scene {
 
   /** The canvas changed size (window resize, panel toggled): resize, re-zoom and report the viewport in tiles. */
   resize(cssWidth: number, cssHeight: number, dpr: number): void {
+    // Before create() the scene's systems do not exist yet; ready() calls this again with the size of that moment.
+    if (!this.created) return;
     this.dpr = dpr;
     this.scale.resize(Math.round(cssWidth * dpr), Math.round(cssHeight * dpr));
     this.scale.setZoom(1 / dpr);
-    if (this.map) this.applyZoom();
+    this.applyZoom();
   }
 
   // ---- internals -------------------------------------------------------------------------------------------------
@@ -366,6 +376,7 @@ export class OfficeScene extends Phaser.Scene {
       label.setZoom(zoom);
       label.setResolution(this.textResolution());
     }
+    for (const tag of this.roomTags) tag.setZoom(zoom);
     this.host.viewportChanged(
       Math.min(200, Math.ceil(cssW / (TILE * zoom)) + 1),
       Math.min(200, Math.ceil(cssH / (TILE * zoom)) + 1),
@@ -566,12 +577,39 @@ export class OfficeScene extends Phaser.Scene {
     }
   }
 
+  /**
+   * Puts every name above its avatar. Where names would cover each other (people standing side by side), the
+   * one further back moves up until it is readable; my own name never moves.
+   */
   private placeLabels(): void {
-    if (this.self) placeLabelOver(this.self.label, this.self.sprite);
+    const view = this.cameras.main.worldView;
+    const placed: { left: number; top: number; right: number; bottom: number }[] = [];
+    const put = (label: NameLabel, sprite: Phaser.GameObjects.Sprite) => {
+      const x = Math.round(sprite.x + sprite.displayWidth / 2);
+      let bottom = Math.round(sprite.y - 1);
+      label.setDepthFor(sprite.y);
+      const onScreen = x > view.x - TILE * 4 && x < view.right + TILE * 4 && bottom > view.y - TILE && bottom < view.bottom + TILE * 2;
+      if (onScreen) {
+        const { w, h } = label.worldSize();
+        const left = x - w / 2;
+        const right = x + w / 2;
+        for (let tries = 0; tries < 4; tries++) {
+          const hit = placed.find((r) => left < r.right && right > r.left && bottom - h < r.bottom && bottom > r.top);
+          if (!hit) break;
+          bottom = Math.round(hit.top - 1 / this.cssZoom);
+        }
+        placed.push({ left, right, top: bottom - h, bottom });
+      }
+      label.placeAt(x, bottom);
+    };
+    if (this.self) put(this.self.label, this.self.sprite);
+    const others: { label: NameLabel; sprite: Phaser.GameObjects.Sprite }[] = [];
     for (const r of this.remotes.values()) {
       const sprite = this.gridEngine.getSprite(r.charId);
-      if (sprite) placeLabelOver(r.label, sprite);
+      if (sprite) others.push({ label: r.label, sprite });
     }
+    others.sort((a, b) => b.sprite.y - a.sprite.y);
+    for (const o of others) put(o.label, o.sprite);
   }
 
   private isInsideMap(p: Position): boolean {
@@ -581,11 +619,6 @@ export class OfficeScene extends Phaser.Scene {
   private isOccupiedByOther(p: Position): boolean {
     return this.gridEngine.getCharactersAt(p).some((id) => id !== SELF);
   }
-}
-
-function placeLabelOver(label: NameLabel, sprite: Phaser.GameObjects.Sprite): void {
-  const top = sprite.getTopCenter();
-  label.placeAt(Math.round(top.x ?? 0), Math.round((top.y ?? 0) - 1));
 }
 
 function tilesetKey(name: string): string {

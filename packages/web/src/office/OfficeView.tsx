@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import * as Phaser from 'phaser';
 import { GridEngine } from 'grid-engine';
-import { OfficeConnection, type CloseInfo, type ConnectionState } from '@metaoffice/client';
+import type { CloseInfo, ConnectionState, OfficeConnection } from '@metaoffice/client';
 import type { Availability, ChosenAvailability, Direction, PersonView, SpawnState, WelcomeMsg } from '@metaoffice/protocol';
 import { api, describeError, errorCode } from '../api.js';
 import { Splash } from '../components.js';
@@ -10,9 +10,9 @@ import { useSession } from '../session.js';
 import { bindConnection } from './bindConnection.js';
 import { ConnectionBanner, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
 import { Joystick } from './Joystick.js';
-import { OfficeScene, TILE, type SceneAssets, type SceneHost } from './OfficeScene.js';
+import { OfficeScene, type SceneAssets, type SceneHost } from './OfficeScene.js';
 import { PeoplePanel } from './PeoplePanel.js';
-import { preloadOffice } from './preload.js';
+import { createConnection, preloadOffice, takeEarlyConnection } from './preload.js';
 import { mark, timeline } from './timeline.js';
 
 mark('officeModuleLoaded');
@@ -39,6 +39,21 @@ declare global {
 const WIDE_SCREEN = '(min-width: 900px)';
 const TOUCH = '(pointer: coarse)';
 const TOAST_MS = 4_000;
+/**
+ * Errors the person does not need to read as a message: a rejected step is answered by a visible correction, and
+ * the ones that close the connection are explained by the connection banner.
+ */
+const QUIET_ERRORS = new Set<string>([
+  'MOVE_REJECTED',
+  'RATE_LIMITED',
+  'SESSION_REPLACED',
+  'SESSION_EXPIRED',
+  'UNAUTHENTICATED',
+  'CLIENT_TOO_OLD',
+  'SERVER_TOO_OLD',
+  'FORBIDDEN',
+  'OFFICE_NOT_FOUND',
+]);
 
 export default function OfficeView({ officeId }: { officeId: string }) {
   const { me } = useSession();
@@ -87,11 +102,17 @@ export default function OfficeView({ officeId }: { officeId: string }) {
 
   // The connection opens at once, in parallel with the map download.
   useEffect(() => {
-    const c = new OfficeConnection({
-      url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
-      officeId,
-      viewport: estimateViewport(),
-    });
+    // Adopt the connection opened while the page was still loading, if any; it may have had its welcome already.
+    const early = takeEarlyConnection(officeId);
+    const c = early?.conn ?? createConnection(officeId);
+    const adoptWelcome = (w: WelcomeMsg) => {
+      welcomeRef.current = w;
+      setWelcome(w);
+      setSpawn(w.spawn);
+      bumpPeople();
+    };
+    if (early?.welcome) adoptWelcome(early.welcome);
+    setConnState(c.state);
     const offs = [
       c.on('state', (s, info) => {
         setConnState(s);
@@ -100,21 +121,20 @@ export default function OfficeView({ officeId }: { officeId: string }) {
       }),
       c.on('welcome', (w) => {
         mark('welcome');
-        welcomeRef.current = w;
-        setWelcome(w);
-        setSpawn(w.spawn);
-        bumpPeople();
+        adoptWelcome(w);
       }),
       c.on('people', () => bumpPeople()),
       c.on('spawn', (s) => setSpawn(s)),
       c.on('error', (e) => {
-        // Go to reports its own failure; a rejected step is answered by a correction the person sees anyway.
-        if (e.ref === 'locate' || e.code === 'MOVE_REJECTED' || e.code === 'RATE_LIMITED') return;
+        // Go to reports its own failure.
+        if (e.ref === 'locate' || QUIET_ERRORS.has(e.code)) return;
         toast(e.message || describeError(e));
       }),
     ];
-    mark('connecting');
-    c.connect();
+    if (!early) {
+      mark('connecting');
+      c.connect();
+    }
     setConn(c);
     return () => {
       offs.forEach((off) => off());
@@ -165,7 +185,8 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     void scene.ready.then(() => {
       mark('sceneReady');
       if (!live) return;
-      scene.resize(width, height, dpr);
+      const now = container.getBoundingClientRect();
+      scene.resize(now.width, now.height, window.devicePixelRatio || 1);
       unbind = bindConnection(conn, scene, () => welcomeRef.current?.stepsPerSecond ?? 4);
     });
 
@@ -281,7 +302,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
   const here = location.pathname + location.search;
   return (
     <div className={`office-screen${panelOpen ? ' panel-open' : ''}`}>
-      <div className="office-stage">
+      <div className={`office-stage${connState === 'closed' && closeInfo?.terminal ? ' offline' : ''}`}>
         <div className="office-canvas" ref={containerRef} aria-label={`Map of ${officeName}`} role="application" />
         {!selfVisible && (
           <div className="office-loading">
@@ -357,13 +378,4 @@ function isEditable(el: Element | null): boolean {
   if (!el) return false;
   if (el instanceof HTMLInputElement) return !['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color'].includes(el.type);
   return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable;
-}
-
-/** A first guess of the visible area in tiles, for the hello; the scene reports the exact one once it has zoomed. */
-function estimateViewport(): { cols: number; rows: number } {
-  const zoom = Math.max(1, Math.round(Math.min(innerWidth, innerHeight) / (TILE * 12)));
-  return {
-    cols: Math.min(200, Math.ceil(innerWidth / (TILE * zoom)) + 1),
-    rows: Math.min(200, Math.ceil(innerHeight / (TILE * zoom)) + 1),
-  };
 }

@@ -1,5 +1,11 @@
+import { OfficeConnection } from '@metaoffice/client';
+import type { WelcomeMsg } from '@metaoffice/protocol';
 import { api } from '../api.js';
 import type { SceneAssets } from './OfficeScene.js';
+import { mark } from './timeline.js';
+
+/** Tile edge in pixels; repeated here so this module stays free of Phaser (it runs before the Phaser chunk). */
+const TILE = 32;
 
 /** Where the server serves the shared map assets (packages/maps/assets). */
 const MAPS_BASE = '/maps/';
@@ -65,4 +71,64 @@ export function loadImage(url: string): Promise<HTMLImageElement> {
     p.catch(() => images.delete(url));
   }
   return p;
+}
+
+/** An office connection opened before the office screen mounted, with the welcome it may already have had. */
+export interface OpenedConnection {
+  officeId: string;
+  conn: OfficeConnection;
+  welcome: WelcomeMsg | null;
+  stop(): void;
+}
+
+let early: OpenedConnection | undefined;
+
+/** Opens the office's WebSocket right away; the office screen adopts it with {@link takeEarlyConnection}. */
+export function openEarlyConnection(officeId: string): void {
+  closeEarlyConnection();
+  const conn = createConnection(officeId);
+  const opened: OpenedConnection = {
+    officeId,
+    conn,
+    welcome: null,
+    stop: conn.on('welcome', (w) => {
+      mark('welcome');
+      opened.welcome = w;
+    }),
+  };
+  mark('connecting');
+  conn.connect();
+  early = opened;
+}
+
+/** The early connection for this office, if there is one; the caller owns it from now on. */
+export function takeEarlyConnection(officeId: string): OpenedConnection | undefined {
+  const opened = early?.officeId === officeId ? early : undefined;
+  early = undefined;
+  opened?.stop();
+  return opened;
+}
+
+/** When nobody will adopt it (signed out, went elsewhere). */
+export function closeEarlyConnection(): void {
+  early?.stop();
+  early?.conn.close();
+  early = undefined;
+}
+
+export function createConnection(officeId: string): OfficeConnection {
+  return new OfficeConnection({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+    officeId,
+    viewport: estimateViewport(),
+  });
+}
+
+/** A first guess of the visible area in tiles, for the hello; the scene reports the exact one once it has zoomed. */
+function estimateViewport(): { cols: number; rows: number } {
+  const zoom = Math.max(1, Math.round(Math.min(innerWidth, innerHeight) / (TILE * 12)));
+  return {
+    cols: Math.min(200, Math.ceil(innerWidth / (TILE * zoom)) + 1),
+    rows: Math.min(200, Math.ceil(innerHeight / (TILE * zoom)) + 1),
+  };
 }

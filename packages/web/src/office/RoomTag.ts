@@ -1,0 +1,71 @@
+import * as Phaser from 'phaser';
+
+const FONT_CSS_PX = 11;
+const PAD_X = 6;
+const PAD_Y = 2;
+const SWATCH = 6;
+const GAP = 5;
+
+export type RoomKind = 'meeting-room' | 'focus';
+
+const kindColour: Record<RoomKind, number> = { 'meeting-room': 0x9ea2ff, focus: 0x4fd1c5 };
+
+/**
+ * The name of a meeting room or focus area, in its top-left corner, so people can say "meet me in the Blue room".
+ * Drawn at screen scale like the name labels, and under the avatars so nobody is hidden by it.
+ */
+export class RoomTag {
+  private readonly container: Phaser.GameObjects.Container;
+
+  constructor(scene: Phaser.Scene, x: number, y: number, text: string, kind: RoomKind, cssZoom: number, resolution: number) {
+    const label = scene.add.text(0, 0, text, {
+      fontFamily: '"Segoe UI", system-ui, -apple-system, "Helvetica Neue", Arial, sans-serif',
+      fontSize: `${FONT_CSS_PX}px`,
+      fontStyle: 'bold',
+      color: '#ffffff',
+      resolution,
+    });
+    label.texture.setFilter(Phaser.Textures.FilterMode.LINEAR);
+    const w = PAD_X + SWATCH + GAP + label.width + PAD_X;
+    const h = label.height + PAD_Y * 2;
+    const pill = scene.add.graphics();
+    pill.fillStyle(0x1e1c2d, 0.72);
+    pill.fillRoundedRect(0, 0, w, h, 4);
+    pill.fillStyle(kindColour[kind], 1);
+    pill.fillRoundedRect(PAD_X, (h - SWATCH) / 2, SWATCH, SWATCH, 1.5);
+    label.setPosition(PAD_X + SWATCH + GAP, PAD_Y);
+    this.container = scene.add.container(x, y, [pill, label]);
+    // Same depth as the furniture layer but added later: above desks and walls, below every avatar.
+    this.container.setDepth(2);
+    this.setZoom(cssZoom);
+  }
+
+  setZoom(cssZoom: number): void {
+    this.container.setScale(1 / cssZoom);
+  }
+
+  destroy(): void {
+    this.container.destroy(true);
+  }
+}
+
+interface TiledObject {
+  name?: string;
+  type?: string;
+  class?: string;
+  x?: number;
+  y?: number;
+  properties?: { name: string; value: unknown }[];
+}
+
+/** Meeting rooms and focus areas from the map's `zones` object layer. */
+export function roomsOf(map: unknown): { name: string; kind: RoomKind; x: number; y: number; capacity?: number }[] {
+  const layers = (map as { layers?: { type?: string; name?: string; objects?: TiledObject[] }[] } | null)?.layers ?? [];
+  const zones = layers.filter((l) => l.type === 'objectgroup').flatMap((l) => l.objects ?? []);
+  return zones.flatMap((o) => {
+    const kind = o.type || o.class;
+    if ((kind !== 'meeting-room' && kind !== 'focus') || !o.name) return [];
+    const capacity = o.properties?.find((p) => p.name === 'capacity')?.value;
+    return [{ name: o.name, kind, x: o.x ?? 0, y: o.y ?? 0, ...(typeof capacity === 'number' ? { capacity } : {}) }];
+  });
+}
