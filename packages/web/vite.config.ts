@@ -1,14 +1,45 @@
 import { fileURLToPath } from 'node:url';
-import { defaultClientConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 // The API server; `npm run dev -w @metaoffice/web` proxies everything that is not the app itself to it.
 const api = process.env.METAOFFICE_API ?? 'http://localhost:3000';
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-export default defineConfig({
+/**
+ * Phaser's sources test build flags with `typeof FLAG` (its own webpack build defines them). Settle them here so
+ * the production bundle leaves out sound and the optional plugins.
+ */
+function phaserBuildFlags(): Plugin {
+  const flags: Record<string, boolean> = {
+    WEBGL_RENDERER: true,
+    CANVAS_RENDERER: true,
+    WEBGL_DEBUG: false,
+    EXPERIMENTAL: false,
+    PLUGIN_3D: false,
+    PLUGIN_CAMERA3D: false,
+    PLUGIN_FBINSTANT: false,
+    FEATURE_SOUND: false,
+  };
+  const pattern = new RegExp(`typeof (${Object.keys(flags).join('|')})\\b`, 'g');
+  return {
+    name: 'metaoffice:phaser-build-flags',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('/node_modules/phaser/src/') || !code.includes('typeof ')) return null;
+      return { code: code.replace(pattern, (_m, flag: string) => (flags[flag] ? '"flag"' : '""')), map: null };
+    },
+  };
+}
+
+export default defineConfig(({ command }) => ({
+  plugins: command === 'build' ? [phaserBuildFlags()] : [],
   resolve: {
     alias: [
       // TypeBox's compiler evaluates generated code, which the server's CSP forbids; see the shim for details.
-      { find: /^@sinclair\/typebox\/compiler$/, replacement: fileURLToPath(new URL('./src/shims/typebox-compiler.ts', import.meta.url)) },
+      { find: /^@sinclair\/typebox\/compiler$/, replacement: here('./src/shims/typebox-compiler.ts') },
+      // The production bundle uses a Phaser without physics and sound (see the file); development keeps the
+      // prebuilt one, which loads faster in Vite's dev server.
+      ...(command === 'build' ? [{ find: /^phaser$/, replacement: here('./src/office/phaser-lite.js') }] : []),
     ],
     // Workspace packages export their TypeScript sources under this condition, so the app builds without
     // compiling protocol and client first.
@@ -28,4 +59,4 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
   },
-});
+}));

@@ -62,6 +62,8 @@ export interface OfficeConnectionOptions {
   heartbeatMs?: number;
   /** Protocol version to announce; only tests change it. */
   protocol?: number;
+  /** Ask to start on this tile (bots, tests, the load generator); the server accepts it when it is walkable. */
+  startAt?: { x: number; y: number };
 }
 
 const OPEN = 1;
@@ -208,7 +210,7 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     s.binaryType = 'arraybuffer';
     s.onopen = () => {
       this.lastFrameAt = Date.now();
-      const resume = this._self ? { x: this._self.x, y: this._self.y } : undefined;
+      const resume = this._self ? { x: this._self.x, y: this._self.y } : this.opts.startAt;
       s.send(JSON.stringify({ t: 'hello', protocol: this.opts.protocol ?? PROTOCOL_VERSION, officeId: this.opts.officeId, viewport: this.viewport, ...(resume ? { resume } : {}) }));
       this.startHeartbeat();
     };

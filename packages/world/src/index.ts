@@ -28,4 +28,15 @@ export {
 export { STEP_BURST, STEPS_PER_SECOND, StepRateLimiter } from './step-rate-limiter.js';
 export { DEFAULT_MAX_PATH_NODES, findPath, nearestWalkable, type FindPathOptions } from './pathfinding.js';
 export { AOI_CELL_TILES, AoiGrid } from './aoi.js';
+export {
+  ConversationRules,
+  DEFAULT_CONVERSATION_CAP,
+  DEFAULT_STILL_MS,
+  type ConversationChange,
+  type ConversationKind,
+  type ConversationRulesOptions,
+  type ConversationView,
+  type PersonState,
+  type RefusalReason,
+} from './conversation-rules.js';
 export { ASCII_GIDS, ASCII_LEGEND, tiledFromAscii, type AsciiZone, type TiledFromAsciiOptions } from './testing.js';

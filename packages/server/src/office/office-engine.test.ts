@@ -128,4 +128,41 @@ describe('OfficeEngine', () => {
     // A saved point that became a wall falls back to a spawn tile.
     expect(hall.isWalkable(e.join(member('w'), { mode: 'saved', saved: { x: 0, y: 0 } }, new RecordingSink(), view).x, 1)).toBe(true);
   });
+
+  it('refuses a step into a full meeting room with a correction and ROOM_FULL, and lets people in once there is space', () => {
+    const roomMap = OfficeMap.fromTiled(
+      tiledFromAscii(['#########', '#SSS....#', '#.......#', '#.......#', '#########'], {
+        zones: [{ kind: 'meeting-room', x: 5, y: 1, width: 3, height: 3, name: 'Tiny room', capacity: 2 }],
+      }),
+    );
+    const e = new OfficeEngine('o2', roomMap, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 0, now: () => clock });
+    const sinks = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+    const texts: string[][] = [[], [], []];
+    sinks.forEach((s, i) => {
+      const orig = s.sendText.bind(s);
+      s.sendText = (t: string) => {
+        texts[i]!.push(t);
+        if (t.includes('"avatars"')) orig(t);
+      };
+    });
+    const a = e.join(member('a'), { mode: 'default', resume: { x: 5, y: 1 } }, sinks[0]!, view);
+    const b = e.join(member('b'), { mode: 'default', resume: { x: 7, y: 3 } }, sinks[1]!, view);
+    const c = e.join(member('c'), { mode: 'default', resume: { x: 4, y: 2 } }, sinks[2]!, view);
+    clock += 1000;
+    e.tick();
+    expect(e.conversationStateOf(a.avatarId)).toMatchObject({ kind: 'room', roomName: 'Tiny room' });
+    expect(e.conversationStateOf(a.avatarId)!.members.map((m) => m.userId).sort()).toEqual(['a', 'b']);
+    expect(e.handleMove(c.avatarId, { seq: 7, x: 5, y: 2, dir: 'right', moving: false })).toEqual({ ok: false, reason: 'room-full' });
+    expect(sinks[2]!.corrections.at(-1)).toMatchObject({ seq: 7, reason: 'room-full', x: 4, y: 2 });
+    expect(texts[2]!.some((t) => t.includes('"ROOM_FULL"') && t.includes('Tiny room is full'))).toBe(true);
+    // b leaves the room: the call ends with the last but one, and c may now enter.
+    clock += 1000;
+    expect(e.handleMove(b.avatarId, { seq: 1, x: 7, y: 4, dir: 'down', moving: false }).ok).toBe(false); // wall
+    e.leave(b.avatarId);
+    expect(e.conversationStateOf(a.avatarId)).toBeNull();
+    clock += 1000;
+    expect(e.handleMove(c.avatarId, { seq: 8, x: 5, y: 2, dir: 'right', moving: false })).toEqual({ ok: true });
+    e.tick();
+    expect(e.conversationStateOf(c.avatarId)!.members.map((m) => m.userId).sort()).toEqual(['a', 'c']);
+  });
 });

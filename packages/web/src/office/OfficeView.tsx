@@ -301,8 +301,8 @@ export default function OfficeView({ officeId }: { officeId: string }) {
 
   const here = location.pathname + location.search;
   return (
-    <div className={`office-screen${panelOpen ? ' panel-open' : ''}`}>
-      <div className={`office-stage${connState === 'closed' && closeInfo?.terminal ? ' offline' : ''}`}>
+    <div className={`office-screen${panelOpen ? ' panel-open' : ''}${connState === 'closed' && closeInfo?.terminal ? ' offline' : ''}`}>
+      <div className="office-stage">
         <div className="office-canvas" ref={containerRef} aria-label={`Map of ${officeName}`} role="application" />
         {!selfVisible && (
           <div className="office-loading">
