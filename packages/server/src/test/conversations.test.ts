@@ -165,4 +165,56 @@ describe('conversations', () => {
     await until(() => eve.conversation === null, 3000, 'the room call to end with the last but one');
     eve.close();
   });
+
+  it('throttles a flooding client with a clear error, then disconnects it, while others keep walking on time', async () => {
+    const [p0, p1] = openStrip(2) as [TilePos, TilePos];
+    const ann = await join(0, p0);
+    const ben = await join(1, p1);
+    await until(() => members(ann).length === 2, 3000, 'a conversation to flood');
+    const cat = await join(2, { x: p0.x, y: p0.y - 2 });
+    const errors: string[] = [];
+    ann.on('error', (e) => errors.push(e.code));
+    const closed = waitForClose(ann);
+
+    // An oversized signal is refused before parsing; an SDP over the schema's limit is refused by validation.
+    ann.signal(people[1]!.id, { kind: 'description', description: { type: 'offer', sdp: 'x'.repeat(25_000) } });
+    await until(() => errors.includes('VALIDATION_FAILED'), 3000, 'the oversized SDP to be refused');
+
+    // Cat walks while Ann floods; Cat's steps must still reach Ben promptly.
+    const delays: number[] = [];
+    ben.on('move', (m) => {
+      if (m.avatarId === cat.self!.avatarId && sentAt.has(`${m.x},${m.y}`)) delays.push(performance.now() - sentAt.get(`${m.x},${m.y}`)!);
+    });
+    const sentAt = new Map<string, number>();
+    const flood = setInterval(() => {
+      for (let i = 0; i < 50; i++) ann.sendChat('spam');
+    }, 5);
+    let x = p0.x;
+    for (let i = 0; i < 6; i++) {
+      const nx = map.isWalkable(x + 1, p0.y - 2) ? x + 1 : x - 1;
+      sentAt.set(`${nx},${p0.y - 2}`, performance.now());
+      cat.step(nx, p0.y - 2, 'right', i < 5);
+      x = nx;
+      await sleep(260);
+    }
+    const code = await closed;
+    clearInterval(flood);
+    expect(errors).toContain('RATE_LIMITED');
+    expect(code).toBe(4004);
+    expect(delays.length).toBeGreaterThan(0);
+    expect(Math.max(...delays)).toBeLessThan(500);
+    for (const c of [ben, cat]) c.close();
+  });
 });
+
+function waitForClose(c: OfficeConnection): Promise<number> {
+  return new Promise((resolve) => {
+    const off = c.on('state', (s, info) => {
+      if (s === 'closed' || s === 'reconnecting') {
+        off();
+        c.close();
+        resolve(info?.code ?? 0);
+      }
+    });
+  });
+}

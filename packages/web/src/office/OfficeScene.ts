@@ -9,6 +9,7 @@ import {
 import type { Availability, AvatarInfo, AvatarMove, Direction } from '@metaoffice/protocol';
 import { NameLabel } from './NameLabel.js';
 import { RoomTag, roomsOf } from './RoomTag.js';
+import { mark } from './timeline.js';
 
 export const TILE = 32;
 const SELF = 'self';
@@ -89,6 +90,8 @@ export class OfficeScene extends Phaser.Scene {
   };
   private joystick: Direction | null = null;
   private keyboardEnabled = true;
+  /** No walking while the office is disconnected for good: the steps would go nowhere. */
+  private frozen = false;
   /** Set while the scene moves the own avatar for the server, so that move is not echoed back as a step. */
   private applyingServerPosition = false;
   /** An active click-to-walk / Go to, so a key press can cancel it. */
@@ -116,6 +119,7 @@ export class OfficeScene extends Phaser.Scene {
   // ---- Phaser lifecycle ------------------------------------------------------------------------------------------
 
   create(): void {
+    mark('sceneCreate');
     this.addTextures();
     this.cache.tilemap.add(MAP_KEY, { format: Phaser.Tilemaps.Formats.TILED_JSON, data: this.assets.map });
     this.map = this.make.tilemap({ key: MAP_KEY });
@@ -142,7 +146,7 @@ export class OfficeScene extends Phaser.Scene {
     this.cameras.main.setRoundPixels(true);
 
     for (const room of roomsOf(this.assets.map)) {
-      const text = room.kind === 'focus' ? `${room.name} · focus` : room.capacity ? `${room.name} · ${room.capacity}` : room.name;
+      const text = room.kind === 'focus' ? `${room.name} · focus` : room.capacity ? `${room.name} · up to ${room.capacity}` : room.name;
       this.roomTags.push(new RoomTag(this, room.x + 4, room.y + 4, text, room.kind, this.cssZoom, this.textResolution()));
     }
     this.setUpKeyboard();
@@ -283,6 +287,14 @@ export class OfficeScene extends Phaser.Scene {
     }
   }
 
+  setFrozen(frozen: boolean): void {
+    this.frozen = frozen;
+    if (frozen && this.self) {
+      this.cancelAutoWalk();
+      this.gridEngine.stopMovement(SELF);
+    }
+  }
+
   /** The touch joystick's direction, or null when released. */
   setJoystick(dir: Direction | null): void {
     this.joystick = dir;
@@ -414,6 +426,7 @@ export class OfficeScene extends Phaser.Scene {
   }
 
   private driveOwnAvatar(): void {
+    if (this.frozen) return;
     const dir = this.heldDirection();
     if (!dir) return;
     if (this.autoWalking) this.cancelAutoWalk();
@@ -429,7 +442,7 @@ export class OfficeScene extends Phaser.Scene {
       const down = this.pointerDownAt;
       this.pointerDownAt = null;
       // Only a click that started on the map counts; a drag or a click on the HUD above does not walk.
-      if (!down || Math.hypot(p.x - down.x, p.y - down.y) > 10 * this.dpr || !this.self) return;
+      if (!down || Math.hypot(p.x - down.x, p.y - down.y) > 10 * this.dpr || !this.self || this.frozen) return;
       const tile = this.map.worldToTileXY(p.worldX, p.worldY);
       if (!tile || !this.isInsideMap(tile)) return;
       const here = this.gridEngine.getPosition(SELF);

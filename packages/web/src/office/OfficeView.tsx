@@ -180,6 +180,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
       scene: [scene],
     });
 
+    mark('gameCreated');
     let unbind: (() => void) | undefined;
     let live = true;
     void scene.ready.then(() => {
@@ -261,6 +262,9 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     document.title = `${officeName} · MetaOffice`;
   }, [officeName]);
 
+  const frozen = connState === 'closed' && !!closeInfo?.terminal;
+  useEffect(() => sceneRef.current?.setFrozen(frozen), [frozen, selfVisible]);
+
   const goTo = useCallback(
     async (person: PersonView) => {
       if (!conn || !sceneRef.current) return;
@@ -301,7 +305,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
 
   const here = location.pathname + location.search;
   return (
-    <div className={`office-screen${panelOpen ? ' panel-open' : ''}${connState === 'closed' && closeInfo?.terminal ? ' offline' : ''}`}>
+    <div className={`office-screen${panelOpen ? ' panel-open' : ''}${frozen ? ' offline' : ''}`}>
       <div className="office-stage">
         <div className="office-canvas" ref={containerRef} aria-label={`Map of ${officeName}`} role="application" />
         {!selfVisible && (
@@ -317,8 +321,8 @@ export default function OfficeView({ officeId }: { officeId: string }) {
             className={`hud-btn${panelOpen ? ' active' : ''}`}
             onClick={() => setPanelOpen((o) => !o)}
             aria-pressed={panelOpen}
-            aria-label={panelOpen ? 'Hide people' : 'Show people'}
-            title="People"
+            aria-label="People"
+            title={panelOpen ? 'Hide people' : 'Show people'}
           >
             <PeopleIcon />
             <span className="hud-btn-text">People</span>

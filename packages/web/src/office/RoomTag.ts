@@ -12,7 +12,8 @@ const kindColour: Record<RoomKind, number> = { 'meeting-room': 0x9ea2ff, focus: 
 
 /**
  * The name of a meeting room or focus area, in its top-left corner, so people can say "meet me in the Blue room".
- * Drawn at screen scale like the name labels, and under the avatars so nobody is hidden by it.
+ * Drawn at screen scale like the name labels. It hangs on the room's top wall, above the decoration layer (tall
+ * furniture reaches into it), where avatars rarely stand.
  */
 export class RoomTag {
   private readonly container: Phaser.GameObjects.Container;
@@ -35,8 +36,7 @@ export class RoomTag {
     pill.fillRoundedRect(PAD_X, (h - SWATCH) / 2, SWATCH, SWATCH, 1.5);
     label.setPosition(PAD_X + SWATCH + GAP, PAD_Y);
     this.container = scene.add.container(x, y, [pill, label]);
-    // Same depth as the furniture layer but added later: above desks and walls, below every avatar.
-    this.container.setDepth(2);
+    this.container.setDepth(6_000).setAlpha(0.92);
     this.setZoom(cssZoom);
   }
 

@@ -43,8 +43,8 @@ export function OfficesPage() {
     <div className="page">
       <AppHeader>
         {isAdmin && (
-          <button type="button" className="btn" onClick={() => setInviting(true)}>
-            <PersonAddIcon /> Invite people
+          <button type="button" className="btn" onClick={() => setInviting(true)} aria-label="Invite people" title="Invite people">
+            <PersonAddIcon /> <span className="btn-label">Invite people</span>
           </button>
         )}
       </AppHeader>
