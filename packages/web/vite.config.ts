@@ -35,8 +35,6 @@ export default defineConfig(({ command }) => ({
   plugins: command === 'build' ? [phaserBuildFlags()] : [],
   resolve: {
     alias: [
-      // TypeBox's compiler evaluates generated code, which the server's CSP forbids; see the shim for details.
-      { find: /^@sinclair\/typebox\/compiler$/, replacement: here('./src/shims/typebox-compiler.ts') },
       // The production bundle uses a Phaser without physics and sound (see the file); development keeps the
       // prebuilt one, which loads faster in Vite's dev server.
       ...(command === 'build' ? [{ find: /^phaser$/, replacement: here('./src/office/phaser-lite.js') }] : []),

@@ -11,7 +11,7 @@ import { NotFoundPage } from './pages/NotFoundPage.js';
 import { closeEarlyConnection, openEarlyConnection, preloadOffice } from './office/preload.js';
 import { OfficeRoute, loadOfficeView } from './office/OfficeRoute.js';
 import { Splash } from './components.js';
-import { mark } from './office/timeline.js';
+import { mark } from './timeline.js';
 import './styles.css';
 
 // A direct visit to an office starts everything now: the Phaser chunk, the map and images, and the office

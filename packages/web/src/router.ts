@@ -1,4 +1,5 @@
 import { useSyncExternalStore, type MouseEvent } from 'react';
+import { resetTimeline } from './timeline.js';
 
 /**
  * Client-side routing on the path. The server answers index.html for every non-API path, so a reload or a shared
@@ -39,12 +40,14 @@ function notify(): void {
 
 window.addEventListener('popstate', () => {
   lastNavigationAt = performance.now();
+  resetTimeline();
   notify();
 });
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (to === location.pathname + location.search) return;
   lastNavigationAt = performance.now();
+  resetTimeline();
   if (opts.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   notify();

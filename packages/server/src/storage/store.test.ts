@@ -253,6 +253,17 @@ function defineStoreSuite(backend: Backend): void {
     await expect(store.spawn.upsert({ ...saved, savedX: 1.5 })).rejects.toThrow(RangeError);
   });
 
+  it('preferences: audio/video configuration per user, replaced on save; an unknown user → NOT_FOUND', async () => {
+    const store = await ready();
+    const org = await store.organisations.create('P');
+    const user = await store.users.create(newUser(org.id, 'prefs@example.com'));
+    expect(await store.preferences.getAv(user.id)).toBeUndefined();
+    await store.preferences.putAv(user.id, '{"micOnByDefault":false}');
+    await store.preferences.putAv(user.id, '{"micOnByDefault":true}');
+    expect(await store.preferences.getAv(user.id)).toBe('{"micOnByDefault":true}');
+    await expectStorageError(store.preferences.putAv('no-such-user', '{}'), 'NOT_FOUND');
+  });
+
   it('deleting an organisation cascades to everything it owns, and nothing else', async () => {
     const store = await ready();
     const seed = async (name: string) => {
@@ -268,6 +279,7 @@ function defineStoreSuite(backend: Backend): void {
       await store.sessions.create({ tokenHash: `s-${name}`, userId: user.id, createdAt: 1, expiresAt: 2 });
       await store.invites.create({ tokenHash: `i-${name}`, orgId: org.id, createdBy: user.id, createdAt: 1, expiresAt: 2 });
       await store.spawn.upsert({ userId: user.id, officeId: office.id, mode: 'saved', savedX: 1, savedY: 2 });
+      await store.preferences.putAv(user.id, `{"owner":"${name}"}`);
       return { org, user, office };
     };
     const gone = await seed('gone');
@@ -281,6 +293,7 @@ function defineStoreSuite(backend: Backend): void {
     expect(await store.sessions.byTokenHash('s-gone')).toBeUndefined();
     expect(await store.invites.byTokenHash('i-gone')).toBeUndefined();
     expect(await store.spawn.get(gone.user.id, gone.office.id)).toBeUndefined();
+    expect(await store.preferences.getAv(gone.user.id)).toBeUndefined();
 
     expect(await store.organisations.byId(kept.org.id)).toEqual(kept.org);
     expect(await store.users.byId(kept.user.id)).toEqual(kept.user);
@@ -288,6 +301,7 @@ function defineStoreSuite(backend: Backend): void {
     expect(await store.sessions.byTokenHash('s-kept')).toBeDefined();
     expect(await store.invites.byTokenHash('i-kept')).toBeDefined();
     expect(await store.spawn.get(kept.user.id, kept.office.id)).toBeDefined();
+    expect(await store.preferences.getAv(kept.user.id)).toBe('{"owner":"kept"}');
     expect(await store.users.countAll()).toBe(1);
 
     await expectStorageError(store.organisations.delete(gone.org.id), 'NOT_FOUND');
@@ -527,6 +541,7 @@ describe('PostgreSQL (127.0.0.1:5432)', () => {
         'organisations',
         'sessions',
         'spawn_preferences',
+        'user_preferences',
         'users',
       ]);
       const org = await store.organisations.create('N');

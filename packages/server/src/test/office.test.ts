@@ -68,7 +68,14 @@ for (const dialect of dialects) {
     it('two users see each other arrive and walk, and see each other in the People panel', async () => {
       const a = connect(h, adminApi, office.id);
       const [wa] = await waitFor(a, 'welcome');
-      const b = connect(h, memberApi, office.id, { viewport: { cols: 60, rows: 40 } });
+      // Bob starts a few tiles away, so they do not fall into a conversation (which would show them Busy).
+      let bobAt: TilePos | undefined;
+      for (let d = 3; d < 8 && !bobAt; d++) {
+        for (const p of [{ x: wa.self.x + d, y: wa.self.y }, { x: wa.self.x - d, y: wa.self.y }, { x: wa.self.x, y: wa.self.y - d }, { x: wa.self.x, y: wa.self.y + d }]) {
+          if (!bobAt && map.isWalkable(p.x, p.y) && !map.zonesAt(p.x, p.y).some((z) => z.kind === 'meeting-room')) bobAt = p;
+        }
+      }
+      const b = connect(h, memberApi, office.id, { viewport: { cols: 60, rows: 40 }, startAt: bobAt });
       const [wb] = await waitFor(b, 'welcome');
       expect(wb.people.find((p) => p.userId === adminId)).toMatchObject({ availability: 'Available', officeId: office.id });
       await until(() => sees(b, adminId) && sees(a, memberId), 5000, 'both to see each other');
@@ -81,7 +88,7 @@ for (const dialect of dialects) {
       const path: TilePos[] = [];
       for (let i = 0; i < 3; i++) {
         const next = [{ x: at.x + 1, y: at.y }, { x: at.x - 1, y: at.y }, { x: at.x, y: at.y + 1 }, { x: at.x, y: at.y - 1 }]
-          .find((p) => map.isWalkable(p.x, p.y) && !path.some((q) => q.x === p.x && q.y === p.y) && !(p.x === wa.self.x && p.y === wa.self.y));
+          .find((p) => map.isWalkable(p.x, p.y) && !path.some((q) => q.x === p.x && q.y === p.y) && !(p.x === wa.self.x && p.y === wa.self.y) && Math.max(Math.abs(p.x - bobAt!.x), Math.abs(p.y - bobAt!.y)) > 1);
         expect(next).toBeDefined();
         a.step(next!.x, next!.y, next!.x > at.x ? 'right' : next!.x < at.x ? 'left' : next!.y > at.y ? 'down' : 'up', i < 2);
         path.push(next!);
@@ -204,7 +211,7 @@ for (const dialect of dialects) {
       const raw = new WebSocket(h.server.url.replace(/^http/, 'ws') + '/ws', { headers: { cookie: memberApi.cookieHeader()! } });
       await new Promise((r) => raw.once('open', r));
       const closed = new Promise<number>((r) => raw.once('close', (code) => r(code)));
-      raw.send('x'.repeat(10_000));
+      raw.send('x'.repeat(40_000));
       expect(await closed).toBe(CloseCodes.TOO_BIG);
 
       // Ada still walks and Bob still sees it.

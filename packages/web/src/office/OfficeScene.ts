@@ -9,7 +9,7 @@ import {
 import type { Availability, AvatarInfo, AvatarMove, Direction } from '@metaoffice/protocol';
 import { NameLabel } from './NameLabel.js';
 import { RoomTag, roomsOf } from './RoomTag.js';
-import { mark } from './timeline.js';
+import { mark } from '../timeline.js';
 
 export const TILE = 32;
 const SELF = 'self';

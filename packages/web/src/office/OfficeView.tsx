@@ -13,7 +13,7 @@ import { Joystick } from './Joystick.js';
 import { OfficeScene, type SceneAssets, type SceneHost } from './OfficeScene.js';
 import { PeoplePanel } from './PeoplePanel.js';
 import { createConnection, preloadOffice, takeEarlyConnection } from './preload.js';
-import { mark, timeline } from './timeline.js';
+import { mark, timeline } from '../timeline.js';
 
 mark('officeModuleLoaded');
 

@@ -2,7 +2,7 @@ import { OfficeConnection } from '@metaoffice/client';
 import type { WelcomeMsg } from '@metaoffice/protocol';
 import { api } from '../api.js';
 import type { SceneAssets } from './OfficeScene.js';
-import { mark } from './timeline.js';
+import { mark } from '../timeline.js';
 
 /** Tile edge in pixels; repeated here so this module stays free of Phaser (it runs before the Phaser chunk). */
 const TILE = 32;

@@ -1,0 +1,22 @@
+import { Initials } from '../components.js';
+import { avatarFaceStyle } from '../office/presence.js';
+
+/**
+ * What a tile shows instead of black when a camera is off: the person's pixel avatar on a soft disc (or their
+ * initials when the look is unknown).
+ */
+export function CallAvatar({ name, look, size = 64 }: { name: string; look: number | undefined; size?: number }) {
+  if (look === undefined) {
+    return (
+      <span className="call-avatar initials-only" style={{ width: size, height: size }}>
+        <Initials name={name} />
+      </span>
+    );
+  }
+  const scale = Math.max(1, Math.floor((size * 0.9) / 32));
+  return (
+    <span className="call-avatar" style={{ width: size, height: size }} aria-hidden="true">
+      <span className="call-avatar-sprite" style={{ ...avatarFaceStyle(look), transform: `scale(${scale})` }} />
+    </span>
+  );
+}
