@@ -2,40 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
-import { SHOTS, launchChromium, startBuiltServer, type BuiltServer } from './support.js';
+import { SHOTS, joinFirstOffice, launchChromium, signUp, startBuiltServer, type BuiltServer, type PeerStats } from './support.js';
 
-interface PeerStats {
-  userId: string;
-  connectionState: string;
-  audioBytesReceived: number;
-  videoBytesReceived: number;
-  framesDecoded: number;
-}
-interface CallProbe {
-  self(): { x: number; y: number };
-  call(): { id: string; kind: string; members: string[] } | null;
-  stats(): Promise<PeerStats[]>;
-  walkTo(x: number, y: number): void;
-  firstRemoteFrameMs?: number;
-  lastCallClosedMs?: number;
-}
-declare global {
-  interface Window {
-    __metaoffice?: CallProbe & Record<string, unknown>;
-  }
-}
 
 async function signUpAndJoin(page: Page, base: string, path: string, name: string, email: string): Promise<string> {
-  await page.goto(base + path);
-  await page.locator('#name').fill(name);
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill('a-long-password');
-  await page.locator('#password').press('Enter');
-  await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 });
+  await signUp(page, base, path, name, email);
   const me = await page.evaluate(async () => (await (await fetch('/api/me')).json()) as { user: { id: string } });
-  await page.locator('[data-testid="join-office"]').first().click();
-  await page.waitForURL(/\/office\//);
-  await page.locator('[data-avatar-visible="true"]').waitFor({ timeout: 20_000 });
+  await joinFirstOffice(page);
   return me.user.id;
 }
 
@@ -163,7 +136,7 @@ describe('calls in real Chromium with fake camera and microphone', () => {
     await ada.screenshot({ path: join(SHOTS, 'call-03-room.png') });
 
     // Cat goes into Focus and walks into the room: she is in it, but never in its call.
-    await cat.evaluate(() => (window.__metaoffice as unknown as { setStatus(s: string): void }).setStatus('DoNotDisturb'));
+    await cat.evaluate(() => window.__metaoffice!.setStatus('DoNotDisturb'));
     const inside = tiles.find((t) => (t.x !== tiles[0]!.x || t.y !== tiles[0]!.y) && (t.x !== far.x || t.y !== far.y))!;
     await walkTo(cat, inside);
     await cat.waitForTimeout(1500);

@@ -3,7 +3,33 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export interface PeerStats {
+  userId: string;
+  connectionState: string;
+  audioBytesReceived: number;
+  videoBytesReceived: number;
+  framesDecoded: number;
+}
+
+/** What the office screen exposes on `window.__metaoffice` for tests and diagnostics. */
+export interface OfficeProbe {
+  avatarVisibleMs?: number;
+  self(): { x: number; y: number };
+  others(): { userId: string; name: string; x: number; y: number }[];
+  call(): { id: string; kind: string; members: string[] } | null;
+  stats(): Promise<PeerStats[]>;
+  walkTo(x: number, y: number): void;
+  setStatus(availability: string): void;
+  firstRemoteFrameMs?: number;
+  lastCallClosedMs?: number;
+}
+declare global {
+  interface Window {
+    __metaoffice?: OfficeProbe;
+  }
+}
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const SHOTS = join(ROOT, 'artifacts', 'e2e');
@@ -81,4 +107,21 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs up through the UI (the sign-up page, or an invite link) and lands on the offices page. */
+export async function signUp(page: Page, base: string, path: string, name: string, email: string): Promise<void> {
+  await page.goto(base + path);
+  await page.locator('#name').fill(name);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill('a-long-password');
+  await page.locator('#password').press('Enter');
+  await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 });
+}
+
+/** Joins the first office card and waits until the own avatar is drawn. */
+export async function joinFirstOffice(page: Page): Promise<void> {
+  await page.locator('[data-testid="join-office"]').first().click();
+  await page.waitForURL(/\/office\//);
+  await page.locator('[data-avatar-visible="true"]').waitFor({ timeout: 20_000 });
 }

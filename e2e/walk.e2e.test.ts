@@ -1,33 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { SHOTS, launchChromium, startBuiltServer, type BuiltServer } from './support.js';
+import type { Browser } from 'playwright-core';
+import { SHOTS, joinFirstOffice, launchChromium, signUp, startBuiltServer, type BuiltServer } from './support.js';
 
-interface Probe {
-  avatarVisibleMs?: number;
-  self(): { x: number; y: number };
-  others(): { userId: string; name: string; x: number; y: number }[];
-}
-declare global {
-  interface Window {
-    __metaoffice?: Probe;
-  }
-}
-
-async function signUp(page: Page, base: string, path: string, name: string, email: string): Promise<void> {
-  await page.goto(base + path);
-  await page.locator('#name').fill(name);
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill('a-long-password');
-  await page.locator('#password').press('Enter');
-  await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 });
-}
-
-async function joinFirstOffice(page: Page): Promise<void> {
-  await page.locator('[data-testid="join-office"]').first().click();
-  await page.waitForURL(/\/office\//);
-  await page.locator('[data-avatar-visible="true"]').waitFor({ timeout: 20_000 });
-}
 
 describe('two people in one office, in real Chromium', () => {
   let server: BuiltServer;

@@ -47,6 +47,13 @@ if (run('npm', ['run', 'build']) !== 0) {
   console.log('\nbuild failed\n0 passed, 1 failed');
   process.exit(1);
 }
+if (wants('typecheck')) {
+  // Type errors in the web app, tests or scripts do not stop the bundler, so they are checked as a suite of their own.
+  const code = run('npm', ['run', 'typecheck']);
+  if (code === 0) passed += 1;
+  else failed += 1;
+  summary.push(`typecheck: ${code === 0 ? 'passed' : 'failed'}`);
+}
 if (wants('unit')) vitestSuite('unit-and-integration', 'vitest.config.ts');
 if (wants('e2e')) vitestSuite('e2e', 'vitest.e2e.config.ts');
 if (wants('bench')) {

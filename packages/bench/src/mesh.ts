@@ -6,30 +6,16 @@
  *
  *   node packages/bench/dist/mesh.js --people 6 --seconds 20 [--out artifacts/bench-mesh.json]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { sleep, startLocalServer } from './local-server.js';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 /** CPU seconds of a process and all its descendants (Chromium runs renderer, GPU and utility processes). */
 function treeCpuSeconds(rootPid: number): number {
   const children = new Map<number, number[]>();
@@ -62,21 +48,8 @@ async function main(): Promise<void> {
   const people = Number(arg('people', '6'));
   const seconds = Number(arg('seconds', '20'));
   const out = arg('out', 'artifacts/bench-mesh.json');
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mo-mesh-'));
-  const server: ChildProcess = spawn(process.execPath, [join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CI: '1', AUTH_RATE_LIMIT_PER_MINUTE: '1000' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(base + '/readyz')).ok) break;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
+  const server = await startLocalServer();
+  const base = server.url;
 
   // Accounts: the first signs up, invites the rest.
   const signUp = async (i: number, inviteToken?: string) => {
@@ -145,9 +118,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result, null, 2));
   writeFileSync(out, JSON.stringify(result, null, 2));
   for (const b of browsers) await b.close();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.stop();
   if (!ok) process.exit(1);
 }
 

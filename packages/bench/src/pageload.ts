@@ -6,51 +6,22 @@
  *
  *   node packages/bench/dist/pageload.js --runs 7 [--url http://127.0.0.1:3000] [--out artifacts/bench-pageload.json]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { sleep, startLocalServer, type LocalServer } from './local-server.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '7'));
   const out = arg('out', 'artifacts/bench-pageload.json');
   let base = arg('url', '');
-  let child: ChildProcess | undefined;
-  let dataDir: string | undefined;
+  let own: LocalServer | undefined;
   if (!base) {
-    const port = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'mo-pageload-'));
-    child = spawn(process.execPath, [join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js')], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CI: '1' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
-      try {
-        if ((await fetch(base + '/readyz')).ok) break;
-      } catch {
-        /* starting */
-      }
-      await sleep(100);
-    }
+    own = await startLocalServer();
+    base = own.url;
   }
 
   const browser = await chromium.launch({
@@ -81,11 +52,7 @@ async function main(): Promise<void> {
   const result = { bench: 'pageload', date: new Date().toISOString(), runs, samplesMs: samples, medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted.at(-1) };
   console.log(JSON.stringify(result, null, 2));
   writeFileSync(out, JSON.stringify(result, null, 2));
-  if (child) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-    rmSync(dataDir!, { recursive: true, force: true });
-  }
+  await own?.stop();
 }
 
 main().catch((err) => {

@@ -8,15 +8,12 @@
  *
  * Without --url it starts the built server itself (a fresh data folder), so server CPU can be read from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ApiClient, OfficeConnection } from '@metaoffice/client';
 import { nodeSocketFactory } from '@metaoffice/client/node';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
 import type { Direction } from '@metaoffice/protocol';
+import { sleep, startLocalServer } from './local-server.js';
 
 interface Args {
   users: number;
@@ -54,38 +51,6 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-async function startServer(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mo-bench-'));
-  const main = join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js');
-  const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_PER_MINUTE: '100000', CI: '1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url + '/readyz')).ok) return { url, child, dataDir };
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
-  throw new Error('server did not start');
-}
-
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -116,7 +81,7 @@ interface Walker {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const own = args.url ? undefined : await startServer();
+  const own = args.url ? undefined : await startLocalServer();
   const base = args.url ?? own!.url;
   const wsUrl = base.replace(/^http/, 'ws') + '/ws';
   const runTag = Date.now().toString(36);
@@ -215,11 +180,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result, null, 2));
   writeFileSync(args.out, JSON.stringify(result, null, 2));
   writeFileSync(args.out.replace(/\.json$/, '') + '.svg', chart(result, perClient));
-  if (own) {
-    own.child.kill('SIGTERM');
-    await new Promise((r) => own.child.once('exit', r));
-    rmSync(own.dataDir, { recursive: true, force: true });
-  }
+  await own?.stop();
 
   if (args.smoke) {
     // The smoke run checks the pipeline works end to end, not performance targets (those are read off full runs).

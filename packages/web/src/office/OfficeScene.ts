@@ -338,6 +338,19 @@ export class OfficeScene extends Phaser.Scene {
     return this.self ? this.gridEngine.getPosition(SELF) : undefined;
   }
 
+  /** Walks my avatar to (x, y) with pathfinding, exactly like a click on that tile. */
+  walkToTile(x: number, y: number): void {
+    if (!this.self || this.frozen || !this.isInsideMap({ x, y })) return;
+    this.walkTo({ x, y });
+  }
+
+  /** The sprite of an avatar on screen (mine included), for effects drawn over it such as reaction bursts. */
+  avatarSprite(avatarId: number): Phaser.GameObjects.Sprite | undefined {
+    if (this.self?.info.avatarId === avatarId) return this.self.sprite;
+    const remote = this.remotes.get(avatarId);
+    return remote ? this.gridEngine.getSprite(remote.charId) : undefined;
+  }
+
   drawnAvatars(): DrawnAvatar[] {
     return [...this.remotes.values()].map((r) => {
       const p = this.gridEngine.getPosition(r.charId);
