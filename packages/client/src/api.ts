@@ -1,7 +1,7 @@
 import { SESSION_COOKIE } from '@metaoffice/protocol';
 import type {
   AvPreferences,
-  CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeView, OfficeView, PersonView, Problem, SignInBody, SignUpBody, TemplateView,
+  CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeExport, MeView, OfficeView, PersonView, Problem, SignInBody, SignOutAllView, SignUpBody, TemplateView,
 } from '@metaoffice/protocol';
 
 /** An HTTP API error with the server's typed code, so callers branch on `code`, not on text. */
@@ -58,8 +58,32 @@ export class ApiClient {
     await this.request('POST', '/api/auth/signout');
     this.sessionCookie = undefined;
   }
+  /** Ends every session of this person on every device, this one included. */
+  async signOutEverywhere(): Promise<SignOutAllView> {
+    const r = await this.request<SignOutAllView>('POST', '/api/auth/signout-all');
+    this.sessionCookie = undefined;
+    return r;
+  }
   me(): Promise<MeView> {
     return this.request('GET', '/api/me');
+  }
+  /** Everything the server keeps about the signed-in person. */
+  exportMe(): Promise<MeExport> {
+    return this.request('GET', '/api/me/export');
+  }
+  /** Erases the signed-in account; the password confirms it. */
+  async deleteMe(password: string): Promise<void> {
+    await this.request('DELETE', '/api/me', { password });
+    this.sessionCookie = undefined;
+  }
+  /** Admin: deletes the organisation and everything it owns; `confirm` is its exact name. */
+  async deleteOrganisation(confirm: string): Promise<void> {
+    await this.request('DELETE', '/api/organisation', { confirm });
+    this.sessionCookie = undefined;
+  }
+  /** Admin: the organisation's data as a .tar.gz archive. */
+  exportOrganisation(): Promise<Uint8Array> {
+    return this.request('GET', '/api/organisation/export', undefined, true);
   }
   createInvite(): Promise<InviteView> {
     return this.request('POST', '/api/invites');
@@ -92,8 +116,8 @@ export class ApiClient {
     return this.request('GET', '/api/templates');
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private async request<T>(method: string, path: string, body?: unknown, binary = false): Promise<T> {
+    const headers: Record<string, string> = { accept: binary ? '*/*' : 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const cookie = this.jar ? this.cookieHeader() : undefined;
     if (cookie) headers.cookie = cookie;
@@ -109,6 +133,7 @@ export class ApiClient {
       throw new ApiError('UNAVAILABLE', 0, `server unreachable: ${(err as Error).message}`);
     }
     if (this.jar) this.keepCookie(res);
+    if (binary && res.ok) return new Uint8Array(await res.arrayBuffer()) as T;
     const text = await res.text();
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (!res.ok) {

@@ -34,6 +34,16 @@ export const ErrorCodes = [
   'NOT_IN_CONVERSATION',
   'UNAVAILABLE',
   'INTERNAL',
+  /** A write came from another site (cross-site request forgery defence); see docs/security.md. */
+  'CROSS_ORIGIN_REQUEST',
+  /** Too many failed sign-ins for this account; the problem body's detail and Retry-After say how long. */
+  'ACCOUNT_LOCKED',
+  /** The password is one of the most common ones, or the e-mail address itself. */
+  'WEAK_PASSWORD',
+  /** A destructive request did not carry the confirmation it needs (the organisation's name). */
+  'CONFIRMATION_REQUIRED',
+  /** The last admin cannot leave an organisation that still has other people in it. */
+  'LAST_ADMIN',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -124,3 +124,40 @@ export const DEFAULT_AV_PREFERENCES: AvPreferences = {
   cameraOnByDefault: true,
   prejoinDone: false,
 };
+
+// ---- data rules: offboarding, export, erasure ------------------------------------------------------------------
+
+/** Deleting the organisation is irreversible; the admin types its name to confirm. */
+export const DeleteOrganisationBody = Type.Object(
+  { confirm: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export type DeleteOrganisationBody = Static<typeof DeleteOrganisationBody>;
+
+/** Deleting one's own account asks for the password again, so a left-open session cannot do it. */
+export const DeleteMeBody = Type.Object(
+  { password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export type DeleteMeBody = Static<typeof DeleteMeBody>;
+
+/** Everything the server keeps about the signed-in person (GET /api/me/export). Secrets and hashes are left out. */
+export const MeExport = Type.Object({
+  format: Type.Literal('metaoffice-me-export'),
+  version: Type.Literal(1),
+  exportedAt: Type.Integer(),
+  user: Type.Object({ id: Id, email: Type.String(), name: Type.String(), role: Role, createdAt: Type.Integer() }),
+  organisation: OrganisationView,
+  avPreferences: Type.Union([AvPreferences, Type.Null()]),
+  spawnPoints: Type.Array(
+    Type.Object({ officeId: Id, mode: Type.Union([Type.Literal('default'), Type.Literal('saved')]), savedX: Type.Union([Type.Integer(), Type.Null()]), savedY: Type.Union([Type.Integer(), Type.Null()]) }),
+  ),
+  /** Open sign-ins; the tokens themselves are never stored, only their hashes, and neither is exported. */
+  sessions: Type.Array(Type.Object({ createdAt: Type.Integer(), expiresAt: Type.Integer(), current: Type.Boolean() })),
+  invitesCreated: Type.Array(Type.Object({ createdAt: Type.Integer(), expiresAt: Type.Integer(), usedCount: Type.Integer() })),
+});
+export type MeExport = Static<typeof MeExport>;
+
+/** Sign out everywhere: how many sign-ins (this one included) were ended. */
+export const SignOutAllView = Type.Object({ revoked: Type.Integer({ minimum: 0 }) });
+export type SignOutAllView = Static<typeof SignOutAllView>;

@@ -8,6 +8,8 @@ describe('configuration', () => {
     expect(c).toMatchObject({ port: 3000, dataDir: '/srv/mo/data', databaseUrl: undefined, publicUrl: 'http://localhost:3000', tickMs: 100, cookieSecure: false });
     expect(loadConfig({ PUBLIC_URL: 'https://office.example.com/' }).cookieSecure).toBe(true);
     expect(loadConfig({ PUBLIC_URL: 'https://office.example.com/' }).publicUrl).toBe('https://office.example.com');
+    expect(c.signInLockout).toEqual({ maxFailures: 10, windowMs: 15 * 60_000, lockMs: 15 * 60_000 });
+    expect(loadConfig({ SIGNIN_LOCKOUT_ATTEMPTS: '5', SIGNIN_LOCKOUT_MINUTES: '60' }).signInLockout).toEqual({ maxFailures: 5, windowMs: 3_600_000, lockMs: 3_600_000 });
   });
 
   it.each([
@@ -18,6 +20,8 @@ describe('configuration', () => {
     ['TICK_MS', '5'],
     ['COOKIE_SECURE', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['SIGNIN_LOCKOUT_ATTEMPTS', '2'],
+    ['SIGNIN_LOCKOUT_MINUTES', '0'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {

@@ -25,6 +25,11 @@ export interface Config {
   seedDemo: boolean;
   /** Sign-in and sign-up attempts allowed per client address per minute. */
   authRateLimitPerMinute: number;
+  /**
+   * Per-account lock-out: `maxFailures` failed sign-ins, each within `windowMs` of the previous one, lock the account
+   * for `lockMs`. The per-address rate limit alone does not stop guesses spread over many addresses.
+   */
+  signInLockout: { maxFailures: number; windowMs: number; lockMs: number };
   /** A person with no input for this long shows as Away. */
   idleAwayMs: number;
   /** Tiles of margin around the viewport inside which avatars are sent. */
@@ -137,6 +142,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     webDist: env.WEB_DIST === undefined ? webDistDefault : env.WEB_DIST.trim() && resolve(cwd, env.WEB_DIST.trim()),
     seedDemo: bool(env, 'SEED_DEMO', true),
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
+    signInLockout: (() => {
+      const lockMs = int(env, 'SIGNIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60_000;
+      return { maxFailures: int(env, 'SIGNIN_LOCKOUT_ATTEMPTS', 10, 3, 1000), windowMs: lockMs, lockMs };
+    })(),
     idleAwayMs: int(env, 'IDLE_AWAY_SECONDS', 300, 5, 86_400) * 1000,
     aoiMarginTiles: int(env, 'AOI_MARGIN_TILES', 4, 0, 50),
     resumeGraceMs: int(env, 'RESUME_GRACE_SECONDS', 60, 0, 3600) * 1000,

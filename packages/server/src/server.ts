@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { openStore, type Store } from './storage/index.js';
 import { buildApp, type App } from './http/app.js';
@@ -11,7 +12,7 @@ export interface RunningServer extends App {
 }
 
 /** Opens storage, migrates, seeds, and listens. Used by main.ts and by the integration tests. */
-export async function startServer(config: Config, opts: { logger?: boolean; store?: Store } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { logger?: boolean; logStream?: DestinationStream; store?: Store } = {}): Promise<RunningServer> {
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, 'metaoffice.db') }));
   await store.migrate();
   if (config.seedDemo) await seedDemo(store);

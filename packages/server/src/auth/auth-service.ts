@@ -2,7 +2,7 @@ import type { MeView, SignUpBody } from '@metaoffice/protocol';
 import { loadTemplateMap, templates } from '@metaoffice/maps';
 import { StorageError, type Store, type User } from '../storage/index.js';
 import { AppError, unauthenticated } from '../errors.js';
-import { hashPassword, verifyPassword, DUMMY_HASH_PROMISE } from './passwords.js';
+import { hashPassword, verifyPassword, weakPasswordReason, DUMMY_HASH_PROMISE } from './passwords.js';
 import { hashToken, newToken } from './tokens.js';
 
 export interface AuthServiceOptions {
@@ -10,7 +10,11 @@ export interface AuthServiceOptions {
   publicUrl: string;
   inviteTtlMs?: number;
   now?: () => number;
+  /** Per-account lock-out after repeated failed sign-ins (see Config.signInLockout). */
+  lockout?: { maxFailures: number; windowMs: number; lockMs: number };
 }
+
+const DEFAULT_LOCKOUT = { maxFailures: 10, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
 
 export interface Authenticated {
   user: User;
@@ -33,7 +37,9 @@ export class AuthService {
    * The very first account joins the demo organisation as its admin. Later accounts join the organisation of the
    * invite they carry, or, without one, start an organisation of their own (with a starter office) as its admin.
    */
-  async signUp(body: SignUpBody): Promise<{ me: MeView; token: string; expiresAt: number }> {
+  async signUp(body: SignUpBody, previousToken?: string): Promise<{ me: MeView; token: string; expiresAt: number }> {
+    const weak = weakPasswordReason(body.password, body.email);
+    if (weak) throw new AppError('WEAK_PASSWORD', 400, `The password ${weak}.`, [{ path: '/password', message: weak }]);
     const passwordHash = await hashPassword(body.password);
     const user = await this.store.transaction(async (tx) => {
       let orgId: string;
@@ -61,21 +67,88 @@ export class AuthService {
         throw err;
       }
     });
-    const session = await this.openSession(user.id);
+    const session = await this.rotateSession(user.id, previousToken);
     return { me: await this.meOf(user), ...session };
   }
 
-  async signIn(email: string, password: string): Promise<{ me: MeView; token: string; expiresAt: number }> {
+  /**
+   * Checks the password, counting failures against the account's lock-out. A new session replaces the one the
+   * request came with (session fixation: a cookie planted before sign-in must not become a signed-in one).
+   */
+  async signIn(email: string, password: string, previousToken?: string): Promise<{ me: MeView; token: string; expiresAt: number }> {
     const user = await this.store.users.byEmailWithHash(email);
+    if (user) await this.refuseIfLocked(user.id);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
-    if (!user || !ok) throw new AppError('BAD_CREDENTIALS', 401, 'Wrong e-mail or password.');
-    const session = await this.openSession(user.id);
+    if (!user) throw new AppError('BAD_CREDENTIALS', 401, 'Wrong e-mail or password.');
+    if (!ok) await this.failed(user.id, 401);
+    await this.store.users.clearSignInFailures(user.id);
+    const session = await this.rotateSession(user.id, previousToken);
     const { passwordHash: _drop, ...plain } = user;
     return { me: await this.meOf(plain), ...session };
   }
 
+  /**
+   * Confirms a signed-in person's password before something irreversible. Failures count towards the same lock-out
+   * as sign-in, so a stolen session cannot be used to guess the password.
+   */
+  async confirmPassword(user: User, password: string): Promise<void> {
+    await this.refuseIfLocked(user.id);
+    const withHash = await this.store.users.byEmailWithHash(user.email);
+    const ok = await verifyPassword(password, withHash?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    if (!withHash || !ok) await this.failed(user.id, 403);
+    await this.store.users.clearSignInFailures(user.id);
+  }
+
   async signOut(token: string | undefined): Promise<void> {
     if (token) await this.store.sessions.delete(hashToken(token));
+  }
+
+  /** Ends every session of the user, on every device. */
+  async signOutEverywhere(userId: string): Promise<number> {
+    return this.store.sessions.deleteByUser(userId);
+  }
+
+  /**
+   * Erases an account. The last admin cannot leave while others remain (nobody could invite or offboard then); the
+   * last person of an organisation takes it with them, so no unreachable organisation is left behind.
+   */
+  async deleteAccount(user: User, password: string): Promise<{ organisationDeleted: boolean }> {
+    await this.confirmPassword(user, password);
+    return this.store.transaction(async (tx) => {
+      const people = await tx.users.listByOrg(user.orgId);
+      const others = people.filter((p) => p.id !== user.id);
+      if (others.length === 0) {
+        await tx.organisations.delete(user.orgId);
+        return { organisationDeleted: true };
+      }
+      if (user.role === 'admin' && !others.some((p) => p.role === 'admin')) {
+        throw new AppError('LAST_ADMIN', 409, 'You are the last admin of this organisation. Make someone else an admin, or delete the organisation, first.');
+      }
+      await tx.users.delete(user.id);
+      return { organisationDeleted: false };
+    });
+  }
+
+  /** Offboarding: deletes the organisation and everything it owns. Only an admin, who types its name to confirm. */
+  async deleteOrganisation(user: User, confirm: string): Promise<void> {
+    if (user.role !== 'admin') throw new AppError('FORBIDDEN', 403, 'Only an admin of the organisation can delete it.');
+    const org = await this.store.organisations.byId(user.orgId);
+    if (!org) throw new AppError('NOT_FOUND', 404, 'Organisation not found.');
+    if (confirm.trim() !== org.name.trim()) {
+      throw new AppError('CONFIRMATION_REQUIRED', 400, 'Type the organisation\'s name exactly to confirm deleting it.', [{ path: '/confirm', message: 'does not match the organisation name' }]);
+    }
+    await this.store.organisations.delete(org.id);
+  }
+
+  private async refuseIfLocked(userId: string): Promise<void> {
+    const until = await this.store.users.lockedUntil(userId);
+    if (until !== null && until > this.now()) throw locked(until - this.now());
+  }
+
+  private async failed(userId: string, status: 401 | 403): Promise<never> {
+    const { lockedUntil } = await this.store.users.recordSignInFailure(userId, this.opts.lockout ?? DEFAULT_LOCKOUT);
+    if (lockedUntil !== null) throw locked(lockedUntil - this.now());
+    throw new AppError('BAD_CREDENTIALS', status, status === 401 ? 'Wrong e-mail or password.' : 'Wrong password.');
   }
 
   /** Resolves a session cookie to its user; throws UNAUTHENTICATED or SESSION_EXPIRED. */
@@ -123,6 +196,11 @@ export class AuthService {
     return { organisationName: org?.name ?? '', expiresAt: invite.expiresAt };
   }
 
+  private async rotateSession(userId: string, previousToken: string | undefined): Promise<{ token: string; expiresAt: number }> {
+    if (previousToken) await this.signOut(previousToken);
+    return this.openSession(userId);
+  }
+
   private async openSession(userId: string): Promise<{ token: string; expiresAt: number }> {
     const token = newToken();
     const now = this.now();
@@ -130,4 +208,9 @@ export class AuthService {
     await this.store.sessions.create({ tokenHash: hashToken(token), userId, createdAt: now, expiresAt });
     return { token, expiresAt };
   }
+}
+
+function locked(remainingMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(remainingMs / 1000));
+  return new AppError('ACCOUNT_LOCKED', 429, `Too many failed sign-ins. This account is locked; try again in ${Math.ceil(seconds / 60)} min.`, undefined, { 'retry-after': String(seconds) });
 }

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
@@ -30,3 +31,28 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** A hash of a throwaway password, verified against when the e-mail is unknown so timing does not reveal accounts. */
 export const DUMMY_HASH_PROMISE = hashPassword(randomBytes(12).toString('hex'));
+
+let common: Set<string> | undefined;
+/** The shipped list (assets/common-passwords.txt): the first passwords an attacker tries, online or offline. */
+function commonPasswords(): Set<string> {
+  common ??= new Set(
+    readFileSync(new URL('../../assets/common-passwords.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#')),
+  );
+  return common;
+}
+
+/**
+ * Why a new password is refused beyond its length (the schema enforces 8–200), or undefined when it is fine. Follows
+ * NIST SP 800-63B: no composition rules, but no known-breached or context-specific passwords.
+ */
+export function weakPasswordReason(password: string, email: string): string | undefined {
+  const p = password.normalize('NFKC').toLowerCase();
+  if (commonPasswords().has(p)) return 'is one of the most common passwords; choose another';
+  const e = email.trim().toLowerCase();
+  if (p === e || p === e.split('@')[0]) return 'must not be your e-mail address';
+  if (/^(.)\1*$/u.test(p)) return 'must not repeat one character';
+  return undefined;
+}

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { WebSocket, RawData } from 'ws';
 import {
   BinaryDecodeError, BinaryKind, CloseCodes, MAX_CONTROL_BYTES, MAX_SIGNAL_BYTES, PROTOCOL_VERSION, checkClientVersion, decodeMove, parseClientControl,
@@ -122,6 +123,7 @@ export class Gateway {
         return;
       }
       if (isBinary) return this.reject(c, 'HELLO_REQUIRED', 'Say hello before anything else.');
+      if (!isUtf8(bytes)) return this.reject(c, 'MALFORMED_MESSAGE', 'text frames must be UTF-8');
       const parsed = bytes.byteLength > MAX_CONTROL_BYTES ? null : parseClientControl(bytes.toString('utf8'));
       if (!parsed || !parsed.ok) return this.reject(c, parsed ? parsed.code : 'MALFORMED_MESSAGE', parsed ? parsed.message : 'frame too large');
       if (parsed.value.t !== 'hello') return this.reject(c, 'HELLO_REQUIRED', 'Say hello before anything else.', parsed.value.t);
@@ -267,6 +269,7 @@ export class Gateway {
 
   private onControl(conn: Connection, bytes: Buffer): void {
     if (bytes.byteLength > MAX_SIGNAL_BYTES) return this.reject(conn, 'PAYLOAD_TOO_LARGE', `frames are limited to ${MAX_SIGNAL_BYTES} bytes`);
+    if (!isUtf8(bytes)) return this.reject(conn, 'MALFORMED_MESSAGE', 'text frames must be UTF-8');
     const parsed = parseClientControl(bytes.toString('utf8'));
     if (!parsed.ok) return this.reject(conn, parsed.code, parsed.message);
     const msg = parsed.value;
@@ -417,6 +420,23 @@ export class Gateway {
     conn.socket.send(bytes, { binary: true });
     this.deps.metrics.messagesOut.inc();
     this.deps.metrics.bytesOut.inc(bytes.byteLength);
+  }
+
+  /**
+   * Cuts live connections at once when their sessions are gone (sign-out, sign-out everywhere, an erased account or
+   * organisation), instead of waiting for the periodic session re-check. The close code is terminal: no reconnect.
+   */
+  disconnect(which: { userId?: string; orgId?: string; tokenHash?: string }, message: string): number {
+    let n = 0;
+    for (const c of [...this.byUser.values()]) {
+      if (which.userId !== undefined && c.user.id !== which.userId) continue;
+      if (which.orgId !== undefined && c.user.orgId !== which.orgId) continue;
+      if (which.tokenHash !== undefined && c.tokenHash !== which.tokenHash) continue;
+      this.fail(c.socket, 'UNAUTHENTICATED', message, CloseCodes.UNAUTHENTICATED);
+      this.detach(c);
+      n++;
+    }
+    return n;
   }
 
   closeAll(): void {

@@ -11,9 +11,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import {
-  AvPreferences, DEFAULT_AV_PREFERENCES, MAX_FRAME_BYTES, CreateOfficeBody, InviteInfo, InviteView, MeView, OfficeIdParams, OfficeView, PersonView, Problem, SESSION_COOKIE, SignInBody,
-  SignUpBody, TemplateView, TokenParams, PROTOCOL_VERSION,
+  AvPreferences, DEFAULT_AV_PREFERENCES, MAX_FRAME_BYTES, CreateOfficeBody, DeleteMeBody, DeleteOrganisationBody, InviteInfo, InviteView, MeExport, MeView, OfficeIdParams, OfficeView,
+  PersonView, Problem, SESSION_COOKIE, SignInBody, SignOutAllView, SignUpBody, TemplateView, TokenParams, PROTOCOL_VERSION,
 } from '@metaoffice/protocol';
+import type { DestinationStream } from 'pino';
 import { assetsDir, loadTemplateMap, templateThumbnailPath, templates } from '@metaoffice/maps';
 import { OfficeMap } from '@metaoffice/world';
 import type { Config } from '../config.js';
@@ -25,6 +26,10 @@ import { PresenceService, lookOf } from '../office/presence-service.js';
 import { Gateway } from '../gateway/gateway.js';
 import { Metrics } from '../metrics.js';
 import { iceServersFor } from '../calls/ice.js';
+import { hashToken } from '../auth/tokens.js';
+import { loggerOptions } from '../logging.js';
+import { organisationArchive, personalExport } from '../export/exports.js';
+import { isCrossOrigin } from './csrf.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 const avPreferencesCheck = TypeCompiler.Compile(AvPreferences);
@@ -32,6 +37,7 @@ const avPreferencesCheck = TypeCompiler.Compile(AvPreferences);
 declare module 'fastify' {
   interface FastifyRequest {
     user?: User;
+    sessionTokenHash?: string;
   }
 }
 
@@ -42,23 +48,29 @@ export interface App {
   presence: PresenceService;
   gateway: Gateway;
   metrics: Metrics;
+  /** Every route registered, as Fastify saw it (method and URL pattern); the authorisation test walks them all. */
+  routes: readonly { method: string; url: string }[];
 }
 
 const BODY_LIMIT = 64 * 1024;
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 429: Problem };
+const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem, 429: Problem };
 
 /** Builds the HTTP API, the WebSocket gateway and the static web app on one Fastify instance. */
-export async function buildApp(config: Config, store: Store, opts: { logger?: boolean } = {}): Promise<App> {
+export async function buildApp(config: Config, store: Store, opts: { logger?: boolean; logStream?: DestinationStream } = {}): Promise<App> {
   const http = Fastify({
-    logger: opts.logger === false ? false : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'] },
+    logger: opts.logger === false ? false : loggerOptions(config.logLevel, opts.logStream),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   // The API speaks JSON only; any other body type is refused with 415 rather than half-parsed.
   http.removeContentTypeParser('text/plain');
+  const routes: { method: string; url: string }[] = [];
+  http.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
   const metrics = new Metrics();
-  const auth = new AuthService(store, { sessionTtlMs: config.sessionTtlMs, publicUrl: config.publicUrl });
+  const auth = new AuthService(store, { sessionTtlMs: config.sessionTtlMs, publicUrl: config.publicUrl, lockout: config.signInLockout });
   const registry = new OfficeRegistry({
     tickMs: config.tickMs,
     stepsPerSecond: config.stepsPerSecond,
@@ -95,9 +107,15 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
         imgSrc: ["'self'", 'data:', 'blob:'],
         connectSrc: ["'self'", 'ws:', 'wss:'],
         workerSrc: ["'self'", 'blob:'],
+        // Standalone mode is never framed (clickjacking); Teams mode will list the Teams hosts here instead.
+        frameAncestors: ["'none'"],
         upgradeInsecureRequests: null,
       },
     },
+    frameguard: { action: 'deny' },
+    // HSTS only where it can hold: over plain http a browser ignores it, and on localhost it would pin the port's
+    // host to https for a year.
+    strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     // Same-origin isolation headers would stop the Teams client from framing the tab later; keep the defaults lax.
     crossOriginEmbedderPolicy: false,
   });
@@ -105,7 +123,21 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     global: false,
     errorResponseBuilder: (_req, ctx) => new AppError('RATE_LIMITED', 429, `Too many attempts; try again in ${Math.ceil(ctx.ttl / 1000)} s.`),
   });
-  await http.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  // Text that is not UTF-8 gets a typed error from the gateway; ws would close the socket without saying why.
+  await http.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES, skipUTF8Validation: true },
+    // A client breaking WebSocket framing (an oversized frame) is the client's fault: ws has already sent the close
+    // code (1009), which terminating here would lose, and logging it as an error would let anyone flood the log.
+    errorHandler: (err, socket, req) => {
+      const code: unknown = (err as Error & { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        req.log.debug({ err }, 'client broke the WebSocket protocol');
+        return;
+      }
+      req.log.error({ err }, 'websocket handler failed');
+      socket.close(1011, 'INTERNAL');
+    },
+  });
   await http.register(swagger, {
     openapi: {
       info: { title: 'MetaOffice API', version: String(PROTOCOL_VERSION), description: 'The HTTP API of MetaOffice. Live office traffic uses the WebSocket at /ws.' },
@@ -117,13 +149,36 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   http.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     const e = toAppError(err);
     if (e.status >= 500) req.log.error({ err }, 'request failed');
+    if (e.headers) void reply.headers(e.headers);
     void reply.status(e.status).type('application/problem+json').send(e.toProblem());
+  });
+
+  // Cross-site request forgery: writes must come from our own pages (or from no browser at all), and carry JSON,
+  // which an HTML form cannot send. See docs/security.md.
+  const trustedOrigins = new Set([new URL(config.publicUrl).origin]);
+  http.addHook('onRequest', async (req) => {
+    if (isCrossOrigin(req.method, req.headers, trustedOrigins)) {
+      throw new AppError('CROSS_ORIGIN_REQUEST', 403, 'This request came from another site and was refused.');
+    }
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    const type = req.headers['content-type'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if ((type !== undefined || hasBody) && !/^application\/json\s*(;|$)/i.test(type ?? '')) {
+      throw new AppError('BAD_REQUEST', 415, 'Send JSON with content-type application/json.');
+    }
   });
 
   const requireUser = async (req: FastifyRequest) => {
     const a = await auth.authenticate(req.cookies[SESSION_COOKIE]);
     req.user = a.user;
+    req.sessionTokenHash = a.tokenHash;
   };
+  const requireAdmin = async (req: FastifyRequest) => {
+    await requireUser(req);
+    if (req.user!.role !== 'admin') throw new AppError('FORBIDDEN', 403, 'Only an admin of the organisation can do that.');
+  };
+  /** Live connections end with their sessions at once, not at the gateway's next periodic session check. */
+  const cutOff = (which: { userId?: string; orgId?: string; tokenHash?: string }, message: string) => gateway.disconnect(which, message);
   const setSession = (reply: { setCookie: (n: string, v: string, o: object) => unknown }, token: string, expiresAt: number) =>
     reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', expires: new Date(expiresAt) });
   const authLimit = { rateLimit: { max: config.authRateLimitPerMinute, timeWindow: '1 minute' } };
@@ -139,22 +194,64 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
 
   // ---- accounts ------------------------------------------------------------------------------------------------
   http.post('/api/auth/signup', { config: authLimit, schema: { tags: ['accounts'], body: SignUpBody, response: { 201: MeView, ...problems } } }, async (req, reply) => {
-    const r = await auth.signUp(req.body as SignUpBody);
+    const r = await auth.signUp(req.body as SignUpBody, req.cookies[SESSION_COOKIE]);
     setSession(reply, r.token, r.expiresAt);
     return reply.status(201).send(r.me);
   });
   http.post('/api/auth/signin', { config: authLimit, schema: { tags: ['accounts'], body: SignInBody, response: { 200: MeView, ...problems } } }, async (req, reply) => {
     const b = req.body as SignInBody;
-    const r = await auth.signIn(b.email, b.password);
+    const r = await auth.signIn(b.email, b.password, req.cookies[SESSION_COOKIE]);
     setSession(reply, r.token, r.expiresAt);
     return r.me;
   });
   http.post('/api/auth/signout', { schema: { tags: ['accounts'], response: { 204: Type.Null() } } }, async (req, reply) => {
-    await auth.signOut(req.cookies[SESSION_COOKIE]);
+    const token = req.cookies[SESSION_COOKIE];
+    await auth.signOut(token);
+    if (token) cutOff({ tokenHash: hashToken(token) }, 'You signed out.');
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send();
   });
+  http.post('/api/auth/signout-all', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], description: 'Ends every session of the signed-in person, on every device.', response: { 200: SignOutAllView, ...problems } } }, async (req, reply) => {
+    const revoked = await auth.signOutEverywhere(req.user!.id);
+    cutOff({ userId: req.user!.id }, 'You signed out everywhere.');
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { revoked };
+  });
   http.get('/api/me', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], response: { 200: MeView, ...problems } } }, async (req) => auth.meOf(req.user!));
+  http.get('/api/me/export', { preHandler: requireUser, schema: { tags: ['data'], security: [{ session: [] }], description: 'Everything kept about the signed-in person, as JSON.', response: { 200: MeExport, ...problems } } }, async (req, reply) => {
+    void reply.header('content-disposition', `attachment; filename="metaoffice-me-${new Date().toISOString().slice(0, 10)}.json"`).header('cache-control', 'no-store');
+    return personalExport(store, req.user!, req.sessionTokenHash);
+  });
+  http.delete('/api/me', { preHandler: requireUser, schema: { tags: ['data'], security: [{ session: [] }], description: 'Erases the signed-in account (password required). The last admin cannot leave while others remain; the last person takes the organisation with them.', body: DeleteMeBody, response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
+    const user = req.user!;
+    const offices = await store.offices.listByOrg(user.orgId);
+    const r = await auth.deleteAccount(user, (req.body as DeleteMeBody).password);
+    if (r.organisationDeleted) forgetOrganisation(user.orgId, offices.map((o) => o.id));
+    cutOff({ userId: user.id }, 'Your account was deleted.');
+    presence.forget(user.id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send();
+  });
+
+  // ---- organisation --------------------------------------------------------------------------------------------
+  http.delete('/api/organisation', { preHandler: requireAdmin, schema: { tags: ['data'], security: [{ session: [] }], description: 'Offboarding: deletes the organisation and everything it owns. Admin only; confirm with its exact name.', body: DeleteOrganisationBody, response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
+    const user = req.user!;
+    const offices = await store.offices.listByOrg(user.orgId);
+    const people = await store.users.listByOrg(user.orgId);
+    await auth.deleteOrganisation(user, (req.body as DeleteOrganisationBody).confirm);
+    forgetOrganisation(user.orgId, offices.map((o) => o.id));
+    for (const p of people) presence.forget(p.id);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send();
+  });
+  http.get('/api/organisation/export', { preHandler: requireAdmin, schema: { tags: ['data'], security: [{ session: [] }], description: 'The organisation\'s data as a .tar.gz: users (no password hashes), offices, settings, invites, and each office\'s Tiled map.' } }, async (req, reply) => {
+    const archive = await organisationArchive(store, req.user!.orgId);
+    return reply
+      .type('application/gzip')
+      .header('content-disposition', `attachment; filename="metaoffice-organisation-${new Date().toISOString().slice(0, 10)}.tar.gz"`)
+      .header('cache-control', 'no-store')
+      .send(archive);
+  });
 
   http.post('/api/invites', { preHandler: requireUser, schema: { tags: ['accounts'], security: [{ session: [] }], response: { 201: InviteView, ...problems } } }, async (req, reply) =>
     reply.status(201).send(await auth.createInvite(req.user!)),
@@ -213,8 +310,20 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   });
 
   // ---- live office -----------------------------------------------------------------------------------------------
-  http.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
-    gateway.accept(socket, req.cookies[SESSION_COOKIE]);
+  // Cross-site WebSocket hijacking: the upgrade carries the cookie, so a foreign page must not be able to open one.
+  const wsOrigin = async (req: FastifyRequest) => {
+    if (isCrossOrigin(req.method, req.headers, trustedOrigins, { requireForSafe: true })) throw new AppError('CROSS_ORIGIN_REQUEST', 403, 'This connection came from another site and was refused.');
+  };
+  http.route({
+    method: 'GET',
+    url: '/ws',
+    preValidation: wsOrigin,
+    schema: { hide: true },
+    // A plain GET (no upgrade) gets a typed answer rather than an empty 404.
+    handler: async () => {
+      throw new AppError('BAD_REQUEST', 426, 'This is the office WebSocket; connect with a WebSocket upgrade.');
+    },
+    wsHandler: (socket, req) => gateway.accept(socket, req.cookies[SESSION_COOKIE]),
   });
 
   // ---- operations ----------------------------------------------------------------------------------------------
@@ -233,7 +342,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   http.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     // Client-side routes (/office/…, /invite/…) load the app shell; API paths answer with a problem body.
-    if (hasWeb && req.method === 'GET' && !/^\/(api|ws|maps|metrics|healthz|readyz)(\/|$)/.test(path)) return reply.sendFile('index.html', config.webDist);
+    if (hasWeb && (req.method === 'GET' || req.method === 'HEAD') && !/^\/(api|ws|maps|metrics|healthz|readyz)(\/|$)/.test(path)) return reply.sendFile('index.html', config.webDist);
     return reply.status(404).type('application/problem+json').send(new AppError('NOT_FOUND', 404, `No route ${req.method} ${path}.`).toProblem());
   });
 
@@ -242,7 +351,13 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     gateway.closeAll();
     registry.stopAll();
   });
-  return { http, auth, registry, presence, gateway, metrics };
+  return { http, auth, registry, presence, gateway, metrics, routes };
+
+  /** After an organisation is gone from the database: nobody stays connected to it, no engine keeps running for it. */
+  function forgetOrganisation(orgId: string, officeIds: readonly string[]): void {
+    cutOff({ orgId }, 'Your organisation was deleted.');
+    for (const id of officeIds) registry.remove(id);
+  }
 }
 
 function toAppError(err: FastifyError | AppError): AppError {

@@ -32,6 +32,12 @@ export class OfficeRegistry {
     return n;
   }
 
+  /** Stops and forgets the engine of a deleted office. */
+  remove(officeId: string): void {
+    this.engines.get(officeId)?.stop();
+    this.engines.delete(officeId);
+  }
+
   stopAll(): void {
     for (const e of this.engines.values()) e.stop();
   }

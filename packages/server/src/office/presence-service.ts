@@ -77,6 +77,12 @@ export class PresenceService {
     this.changed(userId);
   }
 
+  /** An erased account: nothing about the person stays in memory either. */
+  forget(userId: string): void {
+    this.chosen.delete(userId);
+    this.live.delete(userId);
+  }
+
   /** Marks people idle for too long as Away; called periodically. */
   sweep(): void {
     const limit = this.now() - this.opts.idleAwayMs;

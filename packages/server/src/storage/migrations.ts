@@ -104,9 +104,27 @@ const m0002UserPreferences: Migration = {
   },
 };
 
+/**
+ * Sign-in lock-out: failures are counted on the account, in the database, so the count holds across restarts and
+ * (later) across every node of a cluster, where an in-memory count would let an attacker spread guesses.
+ */
+const m0003SignInLockout: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('users').addColumn('failed_signins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('users').addColumn('last_failed_signin_at', 'bigint').execute();
+    await db.schema.alterTable('users').addColumn('locked_until', 'bigint').execute();
+  },
+  async down(db: AnyDb) {
+    for (const column of ['locked_until', 'last_failed_signin_at', 'failed_signins']) {
+      await db.schema.alterTable('users').dropColumn(column).execute();
+    }
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
   '0002_user_preferences': m0002UserPreferences,
+  '0003_signin_lockout': m0003SignInLockout,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table shapes as Kysely sees them (snake_case columns; timestamps are epoch ms, int8 parsed to number on PG). */
 
 export interface OrganisationsTable {
@@ -14,6 +16,9 @@ export interface UsersTable {
   role: string;
   password_hash: string;
   created_at: number;
+  failed_signins: Generated<number>;
+  last_failed_signin_at: number | null;
+  locked_until: number | null;
 }
 
 export interface SessionsTable {

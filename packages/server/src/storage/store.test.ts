@@ -177,6 +177,59 @@ function defineStoreSuite(backend: Backend): void {
     expect(await store.sessions.byTokenHash('u2')).toBeUndefined();
   });
 
+  it('users: sign-in failures count within the window, lock at the limit, and clear', async () => {
+    let now = 1_700_000_000_000;
+    cfg = await backend.fresh();
+    const store = await open({ ...cfg, clock: () => now });
+    await store.migrate();
+    const org = await store.organisations.create('Org');
+    const u = await store.users.create(newUser(org.id, 'lock@x.test'));
+    const other = await store.users.create(newUser(org.id, 'other@x.test'));
+    const policy = { maxFailures: 3, windowMs: 60_000, lockMs: 600_000 };
+    expect(await store.users.lockedUntil(u.id)).toBeNull();
+    expect(await store.users.recordSignInFailure(u.id, policy)).toEqual({ lockedUntil: null });
+    expect(await store.users.recordSignInFailure(u.id, policy)).toEqual({ lockedUntil: null });
+    now += 61_000; // outside the window: the count starts again
+    expect(await store.users.recordSignInFailure(u.id, policy)).toEqual({ lockedUntil: null });
+    expect(await store.users.recordSignInFailure(u.id, policy)).toEqual({ lockedUntil: null });
+    expect(await store.users.recordSignInFailure(u.id, policy)).toEqual({ lockedUntil: now + 600_000 });
+    expect(await store.users.lockedUntil(u.id)).toBe(now + 600_000);
+    expect(await store.users.lockedUntil(other.id)).toBeNull();
+    // Concurrent failures all count.
+    await Promise.all([1, 2, 3].map(() => store.users.recordSignInFailure(other.id, policy)));
+    expect(await store.users.lockedUntil(other.id)).toBe(now + 600_000);
+    await store.users.clearSignInFailures(u.id);
+    expect(await store.users.lockedUntil(u.id)).toBeNull();
+    expect(await store.users.recordSignInFailure(u.id, policy)).toEqual({ lockedUntil: null });
+  });
+
+  it('users: delete cascades to sessions and preferences; lists for exports', async () => {
+    const store = await ready();
+    const org = await store.organisations.create('Org');
+    const office = await store.offices.create({ orgId: org.id, name: 'O', description: '', template: 't', mapJson: '{}' });
+    const a = await store.users.create(newUser(org.id, 'a@x.test'));
+    const b = await store.users.create(newUser(org.id, 'b@x.test'));
+    for (const u of [a, b]) {
+      await store.sessions.create({ tokenHash: `h-${u.id}`, userId: u.id, createdAt: 1, expiresAt: 2 });
+      await store.preferences.putAv(u.id, '{"x":1}');
+      await store.spawn.upsert({ userId: u.id, officeId: office.id, mode: 'saved', savedX: 1, savedY: 2 });
+    }
+    await store.invites.create({ tokenHash: 'inv', orgId: org.id, createdBy: a.id, createdAt: 1, expiresAt: 2 });
+    expect(await store.sessions.listByUser(a.id)).toHaveLength(1);
+    expect(await store.spawn.listByUser(a.id)).toEqual([{ userId: a.id, officeId: office.id, mode: 'saved', savedX: 1, savedY: 2 }]);
+    expect(await store.spawn.listByOrg(org.id)).toHaveLength(2);
+    expect((await store.preferences.listAvByOrg(org.id)).map((p) => p.userId).sort()).toEqual([a.id, b.id].sort());
+    expect(await store.invites.listByOrg(org.id)).toHaveLength(1);
+    await store.users.delete(a.id);
+    await expectStorageError(store.users.delete(a.id), 'NOT_FOUND');
+    expect(await store.users.byId(a.id)).toBeUndefined();
+    expect(await store.sessions.listByUser(a.id)).toEqual([]);
+    expect(await store.preferences.getAv(a.id)).toBeUndefined();
+    expect(await store.spawn.listByUser(a.id)).toEqual([]);
+    expect(await store.spawn.listByOrg(org.id)).toHaveLength(1);
+    expect(await store.users.byId(b.id)).toBeDefined();
+  });
+
   it('invites: usedCount starts at 0 and counts each use', async () => {
     const store = await ready();
     const org = await store.organisations.create('Org');

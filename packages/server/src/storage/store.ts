@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { classifyDbError, StorageError, unavailable } from './errors.js';
 import { migrationProvider } from './migrations.js';
-import type { Database, InvitesTable, OfficesTable, OrganisationsTable, SessionsTable, UsersTable } from './schema.js';
+import type { Database, InvitesTable, OfficesTable, OrganisationsTable, SessionsTable, SpawnPreferencesTable, UsersTable } from './schema.js';
 import type {
   Invite,
   Office,
@@ -97,6 +97,16 @@ function toOffice(r: Selectable<OfficesTable>): Office {
     template: r.template,
     mapJson: r.map_json,
     createdAt: Number(r.created_at),
+  };
+}
+
+function toSpawn(r: Selectable<SpawnPreferencesTable>): SpawnPreference {
+  return {
+    userId: r.user_id,
+    officeId: r.office_id,
+    mode: r.mode as SpawnMode,
+    savedX: r.saved_x === null ? null : Number(r.saved_x),
+    savedY: r.saved_y === null ? null : Number(r.saved_y),
   };
 }
 
@@ -338,6 +348,50 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
               .executeTakeFirst(),
           ),
         ),
+
+      delete: (id) =>
+        guard(async () => {
+          const res = await exec.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+          if (Number(res.numDeletedRows) === 0) throw new StorageError('NOT_FOUND', `user ${id} not found`);
+        }),
+
+      lockedUntil: (id) =>
+        guard(async () => {
+          const row = await exec.selectFrom('users').select('locked_until').where('id', '=', id).executeTakeFirst();
+          return row?.locked_until == null ? null : Number(row.locked_until);
+        }),
+
+      recordSignInFailure: (id, policy) =>
+        guard(async () => {
+          const now = ctx.clock();
+          // One UPDATE each, so concurrent failures all count without a read-modify-write race.
+          await exec
+            .updateTable('users')
+            .set({
+              failed_signins: sql<number>`case when last_failed_signin_at is null or last_failed_signin_at < ${now - policy.windowMs} then 1 else failed_signins + 1 end`,
+              last_failed_signin_at: now,
+            })
+            .where('id', '=', id)
+            .execute();
+          const locked = await exec
+            .updateTable('users')
+            .set({ locked_until: now + policy.lockMs, failed_signins: 0 })
+            .where('id', '=', id)
+            .where('failed_signins', '>=', policy.maxFailures)
+            .returning('locked_until')
+            .executeTakeFirst();
+          return { lockedUntil: locked?.locked_until == null ? null : Number(locked.locked_until) };
+        }),
+
+      clearSignInFailures: (id) =>
+        guard(async () => {
+          await exec
+            .updateTable('users')
+            .set({ failed_signins: 0, last_failed_signin_at: null, locked_until: null })
+            .where('id', '=', id)
+            .where((eb) => eb.or([eb('failed_signins', '>', 0), eb('locked_until', 'is not', null), eb('last_failed_signin_at', 'is not', null)]))
+            .execute();
+        }),
     },
 
     sessions: {
@@ -383,6 +437,18 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
           const res = await exec.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
           return Number(res.numDeletedRows);
         }),
+
+      listByUser: (userId) =>
+        guard(async () => {
+          const rows = await exec
+            .selectFrom('sessions')
+            .selectAll()
+            .where('user_id', '=', userId)
+            .orderBy('created_at')
+            .orderBy('token_hash')
+            .execute();
+          return rows.map(toSession);
+        }),
     },
 
     invites: {
@@ -423,6 +489,18 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             .where('token_hash', '=', tokenHash)
             .executeTakeFirst();
           if (Number(res.numUpdatedRows) === 0) throw new StorageError('NOT_FOUND', 'invite not found');
+        }),
+
+      listByOrg: (orgId) =>
+        guard(async () => {
+          const rows = await exec
+            .selectFrom('invites')
+            .selectAll()
+            .where('org_id', '=', orgId)
+            .orderBy('created_at')
+            .orderBy('token_hash')
+            .execute();
+          return rows.map(toInvite);
         }),
     },
 
@@ -485,6 +563,18 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
           },
           { foreignKey: (cause) => new StorageError('NOT_FOUND', 'user not found', { cause }) },
         ),
+
+      listAvByOrg: (orgId) =>
+        guard(async () => {
+          const rows = await exec
+            .selectFrom('user_preferences')
+            .innerJoin('users', 'users.id', 'user_preferences.user_id')
+            .select(['user_preferences.user_id', 'user_preferences.av_json'])
+            .where('users.org_id', '=', orgId)
+            .orderBy('user_preferences.user_id')
+            .execute();
+          return rows.map((r) => ({ userId: r.user_id, avJson: r.av_json }));
+        }),
     },
 
     spawn: {
@@ -496,15 +586,26 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             .where('user_id', '=', userId)
             .where('office_id', '=', officeId)
             .executeTakeFirst();
-          return (
-            row && {
-              userId: row.user_id,
-              officeId: row.office_id,
-              mode: row.mode as SpawnMode,
-              savedX: row.saved_x === null ? null : Number(row.saved_x),
-              savedY: row.saved_y === null ? null : Number(row.saved_y),
-            }
-          );
+          return row && toSpawn(row);
+        }),
+
+      listByUser: (userId) =>
+        guard(async () => {
+          const rows = await exec.selectFrom('spawn_preferences').selectAll().where('user_id', '=', userId).orderBy('office_id').execute();
+          return rows.map(toSpawn);
+        }),
+
+      listByOrg: (orgId) =>
+        guard(async () => {
+          const rows = await exec
+            .selectFrom('spawn_preferences')
+            .innerJoin('offices', 'offices.id', 'spawn_preferences.office_id')
+            .selectAll('spawn_preferences')
+            .where('offices.org_id', '=', orgId)
+            .orderBy('spawn_preferences.user_id')
+            .orderBy('spawn_preferences.office_id')
+            .execute();
+          return rows.map(toSpawn);
         }),
 
       upsert: (p: SpawnPreference) =>

@@ -90,6 +90,17 @@ export interface Store {
     /** Ordered by name (case-insensitive, then exact, then id). */
     listByOrg(orgId: string): Promise<User[]>;
     countAll(): Promise<number>;
+    /** Deletes the user and, by cascade, their sessions and preferences. NOT_FOUND when absent. */
+    delete(id: string): Promise<void>;
+    /** Until when sign-in is refused for this user (epoch ms), or null when it is not locked. */
+    lockedUntil(id: string): Promise<number | null>;
+    /**
+     * Counts one failed sign-in. Failures further apart than `windowMs` start the count again; the failure that
+     * reaches `maxFailures` locks the account for `lockMs` and resets the count. Returns the lock, if any.
+     */
+    recordSignInFailure(id: string, policy: { maxFailures: number; windowMs: number; lockMs: number }): Promise<{ lockedUntil: number | null }>;
+    /** After a successful sign-in: forget earlier failures and any expired lock. */
+    clearSignInFailures(id: string): Promise<void>;
   };
   sessions: {
     /** CONFLICT when the token hash exists; NOT_FOUND when the user does not. */
@@ -101,6 +112,8 @@ export interface Store {
     deleteExpired(now: number): Promise<number>;
     /** Deletes every session of a user (sign out everywhere); returns how many. */
     deleteByUser(userId: string): Promise<number>;
+    /** The user's sessions, oldest first. */
+    listByUser(userId: string): Promise<Session[]>;
   };
   invites: {
     /** CONFLICT when the token hash exists; NOT_FOUND when the organisation does not. */
@@ -108,6 +121,8 @@ export interface Store {
     byTokenHash(tokenHash: string): Promise<Invite | undefined>;
     /** usedCount + 1, atomically. NOT_FOUND when absent. */
     markUsed(tokenHash: string): Promise<void>;
+    /** The organisation's invites, oldest first. */
+    listByOrg(orgId: string): Promise<Invite[]>;
   };
   offices: {
     /** NOT_FOUND when the organisation does not exist. */
@@ -121,11 +136,17 @@ export interface Store {
     getAv(userId: string): Promise<string | undefined>;
     /** NOT_FOUND when the user does not exist. */
     putAv(userId: string, avJson: string): Promise<void>;
+    /** Every saved audio/video configuration of the organisation's people, by user id. */
+    listAvByOrg(orgId: string): Promise<{ userId: string; avJson: string }[]>;
   };
   spawn: {
     get(userId: string, officeId: string): Promise<SpawnPreference | undefined>;
     /** Inserts or replaces the preference of (userId, officeId). NOT_FOUND when the user or office does not exist. */
     upsert(p: SpawnPreference): Promise<void>;
+    /** The user's preferences in every office. */
+    listByUser(userId: string): Promise<SpawnPreference[]>;
+    /** The preferences of everyone in the organisation's offices. */
+    listByOrg(orgId: string): Promise<SpawnPreference[]>;
   };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, OfficeConnection, type ConnectionEvents } from '@metaoffice/client';
 import { nodeSocketFactory } from '@metaoffice/client/node';
+import type { DestinationStream } from 'pino';
 import { loadConfig, startServer, type RunningServer } from '../index.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -15,10 +16,14 @@ export interface Harness {
 }
 
 /** A real server on a free port, over real SQLite in a temp folder (or PostgreSQL with a private schema). */
-export async function startHarness(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'mo-test-'))): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'mo-test-')),
+  opts: { logStream?: DestinationStream } = {},
+): Promise<Harness> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, WEB_DIST: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env });
   const h: Harness = {
-    server: await startServer(config, { logger: !!process.env.TEST_LOG_LEVEL }),
+    server: await startServer(config, { logger: !!process.env.TEST_LOG_LEVEL || !!opts.logStream, logStream: opts.logStream }),
     dataDir,
     async restart() {
       const port = new URL(h.server.url).port;

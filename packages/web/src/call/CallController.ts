@@ -96,6 +96,7 @@ export class CallController {
   private levelTimer: ReturnType<typeof setInterval> | undefined;
   private readonly lastLoud = new Map<string, number>();
   private disposed = false;
+  private readonly prewarmed = new WeakSet<RTCPeerConnection>();
   /** The mute marks last given to the mesh (it re-sends them to every peer on each change). */
   private pushed: { audio: boolean; video: boolean } | undefined;
 
@@ -103,6 +104,8 @@ export class CallController {
   firstRemoteFrameMs: number | undefined;
   /** performance.now() when the last call's peer connections were all closed. */
   lastCallClosedMs: number | undefined;
+  /** Milestones of the current call (performance.now()), for diagnostics: where the time to the first frame goes. */
+  callTimeline: Record<string, number> = {};
 
   constructor(
     private readonly conn: OfficeConnection,
@@ -236,7 +239,14 @@ export class CallController {
 
   /** A remote video element drew a frame. */
   noteRemoteFrame(): void {
-    if (this.firstRemoteFrameMs === undefined && this.snap.call) this.firstRemoteFrameMs = performance.now();
+    if (this.firstRemoteFrameMs === undefined && this.snap.call) {
+      this.firstRemoteFrameMs = performance.now();
+      this.mark('firstRemoteFrame');
+    }
+  }
+
+  private mark(name: string): void {
+    this.callTimeline[name] ??= Math.round(performance.now());
   }
 
   async stats(): Promise<PeerStatsRow[]> {
@@ -295,13 +305,17 @@ export class CallController {
     if (!prev) {
       this.lastCallClosedMs = undefined;
       this.firstRemoteFrameMs = undefined;
-      void this.beginCall(c.id);
+      this.callTimeline = {};
+      this.mark('callStarted');
+      void this.beginCall();
     }
   }
 
-  private async beginCall(callId: string): Promise<void> {
+  private async beginCall(): Promise<void> {
+    const gen = this.mediaGen;
     await this.prefsPromise;
-    if (this.snap.call?.id !== callId || this.disposed) return;
+    // The call ended (and maybe another began, which runs its own start) while the preferences were loading.
+    if (!this.snap.call || gen !== this.mediaGen || this.disposed) return;
     const prefs = this.snap.prefs;
     this.set({ micOn: prefs.micOnByDefault, camOn: prefs.cameraOnByDefault });
     this.startLevels();
@@ -339,6 +353,7 @@ export class CallController {
     const audio: MediaTrackConstraints | false = need.audio ? { ...AUDIO_CONSTRAINTS, ...(prefs.microphoneId ? { deviceId: { ideal: prefs.microphoneId } } : {}) } : false;
     const video: MediaTrackConstraints | false = need.video ? { ...VIDEO_CONSTRAINTS, ...(prefs.cameraId ? { deviceId: { ideal: prefs.cameraId } } : {}) } : false;
     this.set({ acquiring: true });
+    this.mark('getUserMedia');
     let stream: MediaStream | undefined;
     let error: unknown;
     try {
@@ -364,6 +379,7 @@ export class CallController {
       return;
     }
     const tracks = stream?.getTracks() ?? [];
+    this.mark('mediaReady');
     // A camera that arrives after the person switched it off again is not needed.
     for (const t of tracks) {
       const dup = this.local?.getTracks().some((x) => x.kind === t.kind && x.readyState === 'live');
@@ -459,11 +475,34 @@ export class CallController {
   // ---- peers ------------------------------------------------------------------------------------------------------
 
   private onPeer(p: PeerView): void {
+    this.prewarm(p.userId);
     const tracksKey = p.stream ? p.stream.getTracks().map((t) => t.id).join(',') : '';
     const avatarId = this.mesh.current?.members.find((m) => m.userId === p.userId)?.avatarId;
     this.peers.set(p.userId, { ...p, tracksKey, avatarId });
+    if (p.stream) this.mark('firstRemoteTrack');
+    if (p.state === 'connected') this.mark('firstPeerConnected');
     if (p.stream && p.stream.getAudioTracks().length > 0) this.ensureMeter(p.userId, p.stream);
     this.set({ peers: this.ordered() });
+  }
+
+  /**
+   * Connects a new peer while the camera is still starting: the impolite side of the pair (the mesh's rule) offers
+   * an audio and a video m-line at once, receive-only, so ICE and DTLS are done by the time the tracks arrive. The
+   * tracks then take over those transceivers (addTrack reuses a transceiver that never sent), and only a direction
+   * change is renegotiated. Without this the whole connection would wait for getUserMedia.
+   */
+  private prewarm(userId: string): void {
+    const pc = this.mesh.connections().get(userId);
+    if (!pc || this.prewarmed.has(pc)) return;
+    this.prewarmed.add(pc);
+    if (this.selfUserId > userId && pc.signalingState === 'stable' && pc.getTransceivers().length === 0) {
+      try {
+        pc.addTransceiver('audio', { direction: 'recvonly' });
+        pc.addTransceiver('video', { direction: 'recvonly' });
+      } catch {
+        /* closed already */
+      }
+    }
   }
 
   private onPeerLeft(userId: string): void {

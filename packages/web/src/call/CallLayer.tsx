@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore, type RefObject } from 'react';
 import type { OfficeConnection } from '@metaoffice/client';
-import type { ChosenAvailability, ConversationState } from '@metaoffice/protocol';
+import type { ChosenAvailability, ConversationState, Reaction } from '@metaoffice/protocol';
 import type { OfficeScene } from '../office/OfficeScene.js';
 import { CallController, type PeerStatsRow } from './CallController.js';
 import { ChatPanel } from './ChatPanel.js';
@@ -18,8 +18,10 @@ export interface CallTestHooks {
   setStatus(availability: ChosenAvailability): void;
   readonly firstRemoteFrameMs: number | undefined;
   readonly lastCallClosedMs: number | undefined;
+  /** Milestones of the current call, for diagnostics. */
+  readonly callTimeline: Record<string, number>;
 }
-const HOOK_KEYS = ['call', 'stats', 'walkTo', 'setStatus', 'firstRemoteFrameMs', 'lastCallClosedMs'] as const;
+const HOOK_KEYS = ['call', 'stats', 'walkTo', 'setStatus', 'firstRemoteFrameMs', 'lastCallClosedMs', 'callTimeline'] as const;
 
 /**
  * Everything calls add to the office screen: the video strip, the chat, the reaction dock, the pre-join / device
@@ -85,6 +87,7 @@ export function CallLayer({
       setStatus: value((a: ChosenAvailability) => conn.setStatus(a)),
       firstRemoteFrameMs: { get: () => ctl.firstRemoteFrameMs, configurable: true, enumerable: true },
       lastCallClosedMs: { get: () => ctl.lastCallClosedMs, configurable: true, enumerable: true },
+      callTimeline: { get: () => ctl.callTimeline, configurable: true, enumerable: true },
     });
     return () => {
       for (const k of HOOK_KEYS) delete target[k];
@@ -106,14 +109,17 @@ function CallUi({ ctl, conn, selfName }: { ctl: CallController; conn: OfficeConn
   );
   const onSave = useCallback((p: Parameters<CallController['savePrefs']>[0]) => void ctl.savePrefs(p), [ctl]);
   const onCancel = useCallback(() => ctl.closeSettings(), [ctl]);
+  const onSend = useCallback((text: string) => ctl.sendChat(text), [ctl]);
+  const onReact = useCallback((r: Reaction) => ctl.react(r), [ctl]);
+  const onDevices = useCallback(() => ctl.openSettings(), [ctl]);
   const call = snap.call;
   const others = call?.members.filter((m) => m.userId !== ctl.selfId).map((m) => m.name) ?? [];
   const callName = !call ? undefined : call.kind === 'room' ? (call.roomName ?? 'The meeting') : `Your conversation with ${listNames(others)}`;
   return (
     <>
       <VideoStrip ctl={ctl} snap={snap} selfName={selfName} lookOf={lookOf} />
-      {call && <ChatPanel key={call.id} call={call} messages={snap.chat} selfUserId={ctl.selfId} onSend={(t) => ctl.sendChat(t)} />}
-      <ReactionBar onReact={(r) => ctl.react(r)} onDevices={() => ctl.openSettings()} />
+      {call && <ChatPanel key={call.id} call={call} messages={snap.chat} selfUserId={ctl.selfId} onSend={onSend} />}
+      <ReactionBar onReact={onReact} onDevices={onDevices} />
       {snap.prejoin && (
         <PrejoinDialog
           mode={snap.prejoin}

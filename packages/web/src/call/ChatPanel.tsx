@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { MAX_CHAT_CHARS, type ChatMsg, type ConversationState } from '@metaoffice/protocol';
 import { epochToDate } from '../components.js';
 import { ChatIcon, ChevronIcon, SendIcon, SmileIcon } from './icons.js';
@@ -13,7 +13,7 @@ const GROUP_MS = 3 * 60_000;
  * The chat of the current conversation or room. Only the people in it receive the messages, and there is no
  * history: the list starts empty for a newcomer and is gone when the conversation ends. Text is rendered as text.
  */
-export function ChatPanel({
+export const ChatPanel = memo(function ChatPanel({
   call,
   messages,
   selfUserId,
@@ -166,4 +166,4 @@ export function ChatPanel({
       )}
     </aside>
   );
-}
+});

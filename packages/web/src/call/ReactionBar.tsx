@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { REACTIONS, type Reaction } from '@metaoffice/protocol';
 import { GearIcon } from './icons.js';
 import './call.css';
@@ -17,7 +17,7 @@ const NAMES: Record<Reaction, string> = {
 const COOLDOWN_MS = 400;
 
 /** The HUD dock at the bottom: reactions (a burst over my avatar that everyone around sees) and Devices. */
-export function ReactionBar({ onReact, onDevices, disabled }: { onReact(r: Reaction): void; onDevices(): void; disabled?: boolean }) {
+export const ReactionBar = memo(function ReactionBar({ onReact, onDevices, disabled }: { onReact(r: Reaction): void; onDevices(): void; disabled?: boolean }) {
   const last = useRef(0);
   const [pressed, setPressed] = useState<Reaction | null>(null);
   const react = (r: Reaction) => {
@@ -52,4 +52,4 @@ export function ReactionBar({ onReact, onDevices, disabled }: { onReact(r: React
       </button>
     </div>
   );
-}
+});

@@ -6,7 +6,7 @@ import {
   NoPathFoundStrategy,
   type Position,
 } from 'grid-engine';
-import type { Availability, AvatarInfo, AvatarMove, Direction } from '@metaoffice/protocol';
+import type { Availability, AvatarInfo, AvatarMove, CorrectionReason, Direction } from '@metaoffice/protocol';
 import { NameLabel } from './NameLabel.js';
 import { RoomTag, roomsOf } from './RoomTag.js';
 import { mark } from '../timeline.js';
@@ -96,6 +96,10 @@ export class OfficeScene extends Phaser.Scene {
   private applyingServerPosition = false;
   /** An active click-to-walk / Go to, so a key press can cancel it. */
   private autoWalking = false;
+  /** Where the current auto-walk goes, so it can carry on after a speed correction. */
+  private walkGoal: { target: Position; lookAt?: Position | undefined; until: number } | undefined;
+  /** A corrected auto-walk waits a moment before it carries on, so its next step is not refused again. */
+  private walkResume: Phaser.Time.TimerEvent | undefined;
   private walkTarget: Phaser.GameObjects.Graphics | undefined;
   private hover: Phaser.GameObjects.Graphics | undefined;
   private pointerDownAt: { x: number; y: number } | null = null;
@@ -197,8 +201,13 @@ export class OfficeScene extends Phaser.Scene {
   }
 
   /** The server put my avatar somewhere else (illegal step, teleport, spawn): go there at once, no animation. */
-  correctSelf(x: number, y: number, dir: Direction): void {
+  correctSelf(x: number, y: number, dir: Direction, reason?: CorrectionReason): void {
     if (!this.self) return;
+    // Refused for speed (steps bunched up by a busy machine or network), or a step that was already under way when
+    // that refusal came: the walk goes on from where I was put.
+    // The refusal of a walk's last steps can arrive after it ended on the client: it still carries on then.
+    const walking = this.autoWalking || !!this.walkResume || (!!this.walkGoal && this.time.now < this.walkGoal.until);
+    const resume = (reason === 'too-fast' || reason === 'not-adjacent') && walking ? this.walkGoal : undefined;
     this.applyingServerPosition = true;
     try {
       this.cancelAutoWalk();
@@ -207,6 +216,13 @@ export class OfficeScene extends Phaser.Scene {
       this.gridEngine.turnTowards(SELF, dir as GeDirection);
     } finally {
       this.applyingServerPosition = false;
+    }
+    if (resume) {
+      // One step's worth of time lets the server's speed allowance refill before the walk carries on.
+      this.walkResume = this.time.delayedCall(1000 / this.stepsPerSecond + 20, () => {
+        this.walkResume = undefined;
+        this.walkTo(resume.target, resume.lookAt);
+      });
     }
   }
 
@@ -442,7 +458,8 @@ export class OfficeScene extends Phaser.Scene {
     if (this.frozen) return;
     const dir = this.heldDirection();
     if (!dir) return;
-    if (this.autoWalking) this.cancelAutoWalk();
+    if (this.autoWalking || this.walkResume) this.cancelAutoWalk();
+    this.walkGoal = undefined;
     this.gridEngine.move(SELF, dir as GeDirection);
   }
 
@@ -482,6 +499,7 @@ export class OfficeScene extends Phaser.Scene {
   private walkTo(target: Position, lookAt?: Position): void {
     this.cancelAutoWalk();
     this.autoWalking = true;
+    const goal = (this.walkGoal = { target, lookAt, until: Infinity });
     this.showWalkTarget(target);
     const sub = this.gridEngine
       .moveTo(SELF, target, { noPathFoundStrategy: NoPathFoundStrategy.CLOSEST_REACHABLE, maxPathLength: 2_000 })
@@ -489,6 +507,7 @@ export class OfficeScene extends Phaser.Scene {
         next: ({ result }) => {
           this.autoWalking = false;
           this.hideWalkTarget();
+          goal.until = result === MoveToResult.SUCCESS ? this.time.now + 2_000 : 0;
           if (result === MoveToResult.SUCCESS && lookAt) {
             const here = this.gridEngine.getPosition(SELF);
             this.gridEngine.turnTowards(SELF, directionTowards(here, lookAt) as GeDirection);
@@ -501,6 +520,8 @@ export class OfficeScene extends Phaser.Scene {
   }
 
   private cancelAutoWalk(): void {
+    this.walkResume?.remove();
+    this.walkResume = undefined;
     if (!this.autoWalking) return;
     this.autoWalking = false;
     this.hideWalkTarget();

@@ -14,6 +14,7 @@ import { OfficeScene, type SceneAssets, type SceneHost } from './OfficeScene.js'
 import { PeoplePanel } from './PeoplePanel.js';
 import { createConnection, preloadOffice, takeEarlyConnection } from './preload.js';
 import { mark, timeline } from '../timeline.js';
+import { CallLayer } from '../call/CallLayer.js';
 
 mark('officeModuleLoaded');
 
@@ -210,14 +211,15 @@ export default function OfficeView({ officeId }: { officeId: string }) {
 
   // Test and diagnostics hooks.
   useEffect(() => {
-    window.__metaoffice = {
+    // Merged into the existing object: the call layer adds its own hooks to it.
+    window.__metaoffice = Object.assign(window.__metaoffice ?? ({} as TestHooks), {
       avatarVisibleMs: window.__metaoffice?.officeId === officeId ? window.__metaoffice.avatarVisibleMs : undefined,
       timeline,
       officeId,
       state: () => conn?.state ?? 'connecting',
       self: () => sceneRef.current?.selfTile(),
       others: () => sceneRef.current?.drawnAvatars().map(({ userId, name, x, y }) => ({ userId, name, x, y })) ?? [],
-    };
+    });
   }, [officeId, conn]);
   useEffect(() => () => void delete window.__metaoffice, []);
 
@@ -341,6 +343,9 @@ export default function OfficeView({ officeId }: { officeId: string }) {
           </div>
         )}
         {isTouch && <Joystick onDirection={onJoystick} />}
+        {conn && (
+          <CallLayer conn={conn} selfUserId={me.user.id} selfName={me.user.name} sceneRef={sceneRef} sceneReady={selfVisible} mapJson={assets?.map} />
+        )}
         <Toasts toasts={toasts} />
       </div>
       {panelOpen && (

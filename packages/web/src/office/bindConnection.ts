@@ -23,7 +23,7 @@ export function bindConnection(conn: OfficeConnection, scene: OfficeScene, steps
       if (a.avatarId === selfId()) scene.setSelfPresence(a.name, a.availability);
       else scene.updateAvatar(a);
     }),
-    conn.on('correction', (c) => scene.correctSelf(c.x, c.y, c.dir)),
+    conn.on('correction', (c) => scene.correctSelf(c.x, c.y, c.dir, c.reason)),
     conn.on('people', (changed) => {
       const me = conn.self && changed.find((p) => p.userId === conn.self?.userId);
       if (me) scene.setSelfPresence(me.name, me.availability);

@@ -1,0 +1,362 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientControl, CloseCodes, ErrorCodes, SESSION_COOKIE, encodeMove, type Direction, type OfficeView } from '@metaoffice/protocol';
+import { assetsDir, templates } from '@metaoffice/maps';
+import { OfficeMap, type TilePos } from '@metaoffice/world';
+import { hashToken, newToken } from '../auth/tokens.js';
+import { untar } from '../export/tar.js';
+import { apiFor, sleep, startHarness, uniqueEmail, type Harness } from './harness.js';
+import { RawClient } from './ws-raw.js';
+
+/**
+ * The authorisation matrix: every HTTP route the server registers and every WebSocket message a client can send,
+ * against every kind of caller. A route or message kind without an entry here fails the test, so nothing new ships
+ * without someone deciding who may use it.
+ *
+ * Roles: nobody signed in; an admin of ANOTHER organisation (the strongest outsider: admin rights at home must grant
+ * nothing here); a member; the organisation's admin. Destructive routes are exercised up to their confirmation
+ * (a wrong organisation name, a wrong password): reaching that check proves authorisation let the caller through,
+ * and the dedicated tests in data-rules.test.ts do the real deletions.
+ */
+type Role = 'anonymous' | 'outsider' | 'member' | 'admin';
+const ROLES: Role[] = ['anonymous', 'outsider', 'member', 'admin'];
+type Expect = Record<Role, number>;
+const all = (status: number): Expect => ({ anonymous: status, outsider: status, member: status, admin: status });
+const signedIn = (status: number): Expect => ({ anonymous: 401, outsider: status, member: status, admin: status });
+const ownOrgOnly = (status: number): Expect => ({ anonymous: 401, outsider: 404, member: status, admin: status });
+const adminOnly = (status: number): Expect => ({ anonymous: 401, outsider: status, member: 403, admin: status });
+
+interface HttpCase {
+  path: string;
+  body?: unknown;
+  /** A body per role, where the roles must be asked different things. */
+  bodyFor?: (role: Role) => unknown;
+  expect: Expect;
+  /** Extra checks on an answer, e.g. that an outsider's list holds nothing of ours. */
+  check?: (role: Role, res: Response, body: Buffer) => void;
+}
+
+describe('authorisation matrix', () => {
+  let h: Harness;
+  let webDist: string;
+  let office: OfficeView;
+  let officeB: OfficeView;
+  let map: OfficeMap;
+  const users = {} as Record<Exclude<Role, 'anonymous'> | 'observer' | 'probe', { id: string; email: string; password: string; orgId: string }>;
+  let inviteToken: string;
+  let checks = 0;
+
+  beforeAll(async () => {
+    webDist = mkdtempSync(join(tmpdir(), 'mo-web-'));
+    writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>MetaOffice</title>');
+    // Conversations start at once, so chat and signalling can be checked on their allowed path too.
+    h = await startHarness({ WEB_DIST: webDist, CONVERSATION_STILL_MS: '0' });
+    const signUp = async (key: keyof typeof users, name: string, invite?: string) => {
+      const api = apiFor(h);
+      const email = uniqueEmail(name.toLowerCase());
+      const password = `${name.toLowerCase()}-matrix-pass`;
+      const me = await api.signUp({ email, password, name, ...(invite ? { inviteToken: invite } : {}) });
+      users[key] = { id: me.user.id, email, password, orgId: me.organisation.id };
+      return api;
+    };
+    const admin = await signUp('admin', 'Admin');
+    inviteToken = (await admin.createInvite()).token;
+    await signUp('member', 'Member', inviteToken);
+    await signUp('observer', 'Observer', inviteToken);
+    await signUp('probe', 'Probe', inviteToken);
+    const outsider = await signUp('outsider', 'Outsider');
+    office = (await admin.listOffices())[0]!;
+    officeB = (await outsider.listOffices())[0]!;
+    map = OfficeMap.fromTiled(await admin.getOfficeMap(office.id));
+    expect(users.outsider.orgId).not.toBe(users.admin.orgId);
+  });
+  afterAll(async () => {
+    console.info(`authorisation matrix: ${checks} checks`);
+    await h?.stop();
+    rmSync(webDist, { recursive: true, force: true });
+  });
+
+  /** A fresh session per request, so routes that end sessions (sign-out, sign-in rotation) cannot spoil the next row. */
+  async function cookieFor(role: Role): Promise<string | undefined> {
+    if (role === 'anonymous') return undefined;
+    const token = newToken();
+    const now = Date.now();
+    await h.server.store.sessions.create({ tokenHash: hashToken(token), userId: users[role].id, createdAt: now, expiresAt: now + 3_600_000 });
+    return `${SESSION_COOKIE}=${token}`;
+  }
+
+  function httpTable(): Record<string, HttpCase> {
+    const ours = [users.admin.id, users.member.id, users.observer.id, office.id];
+    const noneOfOurs = (role: Role, _res: Response, body: Buffer) => {
+      if (role !== 'outsider') return;
+      for (const id of ours) expect(body.toString('latin1')).not.toContain(id);
+    };
+    const asset = readdirSync(assetsDir).find((f) => f.endsWith('.png'))!;
+    const o = `/api/offices/${office.id}`;
+    return {
+      // Public: the app shell, its assets, API docs, operations endpoints, invite previews.
+      'GET /*': { path: '/office/anything', expect: all(200) },
+      'GET /maps/*': { path: `/maps/${asset}`, expect: all(200) },
+      'GET /api/docs': { path: '/api/docs', expect: all(200) },
+      'HEAD /api/docs/': { path: '/api/docs/', expect: all(200) },
+      'GET /api/docs/static/index.html': { path: '/api/docs/static/index.html', expect: all(302) },
+      'GET /api/docs/static/swagger-initializer.js': { path: '/api/docs/static/swagger-initializer.js', expect: all(200) },
+      'GET /api/docs/json': { path: '/api/docs/json', expect: all(200) },
+      'GET /api/docs/yaml': { path: '/api/docs/yaml', expect: all(200) },
+      'GET /api/docs/static/*': { path: '/api/docs/static/swagger-ui.css', expect: all(200) },
+      'GET /api/openapi.json': { path: '/api/openapi.json', expect: all(200) },
+      'GET /healthz': { path: '/healthz', expect: all(200) },
+      'GET /readyz': { path: '/readyz', expect: all(200) },
+      'GET /metrics': { path: '/metrics', expect: all(200) },
+      'GET /api/templates/:id/thumbnail.png': { path: `/api/templates/${templates[0]!.id}/thumbnail.png`, expect: all(200) },
+      'GET /api/invites/:token': { path: `/api/invites/${inviteToken}`, expect: all(200) },
+      // Plain HTTP on the WebSocket path: 426 Upgrade Required; the socket itself is the WebSocket matrix below.
+      'GET /ws': { path: '/ws', expect: all(426) },
+
+      // Accounts.
+      'POST /api/auth/signup': { path: '/api/auth/signup', body: { email: users.probe.email, password: 'another-matrix-pass', name: 'Copy' }, expect: all(409) },
+      'POST /api/auth/signin': { path: '/api/auth/signin', body: { email: users.probe.email, password: users.probe.password }, expect: all(200) },
+      'POST /api/auth/signout': { path: '/api/auth/signout', expect: all(204) },
+      'POST /api/auth/signout-all': { path: '/api/auth/signout-all', expect: signedIn(200) },
+      'GET /api/me': { path: '/api/me', expect: signedIn(200), check: noneOfOurs },
+      'GET /api/me/export': { path: '/api/me/export', expect: signedIn(200), check: noneOfOurs },
+      'DELETE /api/me': { path: '/api/me', body: { password: 'not-the-password' }, expect: signedIn(403) },
+      'GET /api/me/av-preferences': { path: '/api/me/av-preferences', expect: signedIn(200) },
+      'PUT /api/me/av-preferences': {
+        path: '/api/me/av-preferences',
+        body: { speakerId: null, microphoneId: null, cameraId: null, micOnByDefault: false, cameraOnByDefault: true, prejoinDone: true },
+        expect: signedIn(200),
+      },
+      'POST /api/invites': { path: '/api/invites', expect: adminOnly(201) },
+
+      // The organisation (always the caller's own; the outsider is an admin at home).
+      // The outsider names OUR organisation: it is not theirs, so nothing matches and nothing is deleted. Our admin
+      // gives a wrong name: deleting for real would end the fixture (data-rules.test.ts does it).
+      'DELETE /api/organisation': {
+        path: '/api/organisation',
+        bodyFor: (role) => ({ confirm: role === 'admin' ? 'not the organisation name' : 'Demo organisation' }),
+        expect: { anonymous: 401, outsider: 400, member: 403, admin: 400 },
+      },
+      'GET /api/organisation/export': { path: '/api/organisation/export', expect: adminOnly(200), check: (role, _res, body) => {
+        if (role !== 'outsider') return;
+        const files = untar(gunzipSync(body));
+        for (const [, data] of files) for (const id of ours) expect(data.toString('utf8')).not.toContain(id);
+      } },
+
+      // Offices.
+      'GET /api/templates': { path: '/api/templates', expect: signedIn(200) },
+      'GET /api/offices': { path: '/api/offices', expect: signedIn(200), check: noneOfOurs },
+      'POST /api/offices': { path: '/api/offices', body: { name: 'Matrix office', description: '', template: templates[0]!.id }, expect: signedIn(201) },
+      'GET /api/offices/:officeId': { path: o, expect: ownOrgOnly(200) },
+      'GET /api/offices/:officeId/map': { path: `${o}/map`, expect: ownOrgOnly(200) },
+      'GET /api/offices/:officeId/thumbnail.png': { path: `${o}/thumbnail.png`, expect: ownOrgOnly(200) },
+      'GET /api/offices/:officeId/people': { path: `${o}/people`, expect: ownOrgOnly(200), check: noneOfOurs },
+    };
+  }
+
+  it('covers every registered HTTP route, for every role', async () => {
+    const table = httpTable();
+    const registered = [...new Set(h.server.routes.map((r) => `${r.method} ${r.url}`))];
+    const has = (k: string) => k in table;
+    // HEAD routes Fastify adds for each GET are checked with the GET's expectations.
+    const missing = registered.filter((k) => !has(k) && !(k.startsWith('HEAD ') && has(`GET ${k.slice(5)}`)));
+    expect(missing, 'routes without an authorisation entry').toEqual([]);
+    const stale = Object.keys(table).filter((k) => !registered.includes(k));
+    expect(stale, 'entries for routes that do not exist').toEqual([]);
+
+    const failures: string[] = [];
+    for (const key of registered) {
+      const [method, url] = key.split(' ') as [string, string];
+      const c = table[key] ?? table[`GET ${url}`]!;
+      for (const role of ROLES) {
+        const cookie = await cookieFor(role);
+        const headers: Record<string, string> = {};
+        if (cookie) headers.cookie = cookie;
+        const payload = c.bodyFor ? c.bodyFor(role) : c.body;
+        if (payload !== undefined) headers['content-type'] = 'application/json';
+        const res = await fetch(h.server.url + c.path, { method, headers, body: payload === undefined ? undefined : JSON.stringify(payload), redirect: 'manual' });
+        const body = Buffer.from(await res.arrayBuffer());
+        checks++;
+        const want = c.expect[role];
+        if (res.status !== want) {
+          failures.push(`${key} as ${role}: ${res.status}, expected ${want} ${body.toString('utf8').slice(0, 160)}`);
+          continue;
+        }
+        if (res.status >= 400 && method !== 'HEAD') {
+          // Every refusal is typed.
+          expect(res.headers.get('content-type'), key).toContain('application/problem+json');
+          const code = (JSON.parse(body.toString('utf8')) as { code: string }).code;
+          expect(ErrorCodes, `${key} as ${role}`).toContain(code);
+          if (res.status === 401) expect(code).toBe('UNAUTHENTICATED');
+          if (res.status === 404 && key.includes(':officeId')) expect(code).toBe('NOT_FOUND');
+        }
+        if (method !== 'HEAD') c.check?.(role, res, body);
+      }
+    }
+    expect(failures).toEqual([]);
+    // Nothing in the matrix hurt the organisation under test.
+    expect((await h.server.store.users.listByOrg(users.admin.orgId)).length).toBe(4);
+    expect(await h.server.store.offices.byId(office.id)).toBeDefined();
+  });
+
+  // ---- WebSocket ---------------------------------------------------------------------------------------------------
+
+  const kinds = [...(ClientControl.anyOf as unknown as { properties: { t: { const: string } } }[]).map((s) => s.properties.t.const), 'MOVE'];
+  const inRoom = (p: TilePos) => map.zonesAt(p.x, p.y).some((z) => z.kind === 'meeting-room');
+  /** Two free tiles side by side outside meeting rooms, with a walkable tile above the second to step onto. */
+  function pair(): [TilePos, TilePos] {
+    for (let y = 2; y < map.height - 2; y++) {
+      for (let x = 2; x < map.width - 3; x++) {
+        const a = { x, y };
+        const b = { x: x + 1, y };
+        if ([a, b, { x: x + 1, y: y - 1 }].every((p) => map.isWalkable(p.x, p.y) && !inRoom(p))) return [a, b];
+      }
+    }
+    throw new Error('no free pair of tiles');
+  }
+  function stepFrom(m: OfficeMap, at: TilePos): Uint8Array {
+    for (const [dx, dy, dir] of [[0, -1, 'up'], [0, 1, 'down'], [-1, 0, 'left'], [1, 0, 'right']] as [number, number, Direction][]) {
+      if (m.isWalkable(at.x + dx, at.y + dy)) return encodeMove({ seq: 77, x: at.x + dx, y: at.y + dy, dir, moving: false });
+    }
+    throw new Error('nowhere to step');
+  }
+
+  it('covers every WebSocket message kind, for every role', async () => {
+    expect(kinds).toEqual(expect.arrayContaining(['hello', 'chat.send', 'rtc.signal', 'MOVE']));
+    const [p0, p1] = pair();
+    const observerCookie = (await (async () => {
+      const token = newToken();
+      await h.server.store.sessions.create({ tokenHash: hashToken(token), userId: users.observer.id, createdAt: Date.now(), expiresAt: Date.now() + 3_600_000 });
+      return `${SESSION_COOKIE}=${token}`;
+    })());
+    const observer = new RawClient(h.server.url, { cookie: observerCookie });
+    await observer.opened;
+    observer.hello(office.id, { resume: p0 });
+    await observer.text((m) => m.t === 'welcome', 3000, 'the observer to join');
+    const target = users.observer.id;
+
+    const frameFor = (kind: string, officeId: string, step: Uint8Array): object | Uint8Array => {
+      switch (kind) {
+        case 'hello': return { t: 'hello', protocol: 1, officeId, viewport: { cols: 40, rows: 30 } };
+        case 'viewport': return { t: 'viewport', viewport: { cols: 20, rows: 10 } };
+        case 'locate': return { t: 'locate', userId: target };
+        case 'teleport': return { t: 'teleport', userId: target };
+        case 'spawn.set': return { t: 'spawn.set', mode: 'here' };
+        // Do-not-disturb wins over being in a call, so the change shows even while in a conversation.
+        case 'status.set': return { t: 'status.set', availability: 'DoNotDisturb' };
+        case 'ping': return { t: 'ping', n: 7 };
+        case 'conversation.lock': return { t: 'conversation.lock', locked: true };
+        case 'rtc.signal': return { t: 'rtc.signal', to: target, signal: { kind: 'media', audio: true, video: false } };
+        case 'chat.send': return { t: 'chat.send', text: `matrix chat ${kind}` };
+        case 'react': return { t: 'react', emoji: '👍' };
+        case 'MOVE': return step;
+        default: throw new Error(`no frame for message kind "${kind}": add it to the authorisation matrix`);
+      }
+    };
+    type Msg = Record<string, unknown>;
+    type Outcome = { error: string; close?: number } | { reply: string; where?: (m: Msg, selfId: string) => boolean } | { observerHears: string } | { binary: number } | 'silent';
+    const member: Record<string, Outcome> = {
+      hello: { reply: 'welcome' },
+      viewport: 'silent',
+      locate: { reply: 'located', where: (m) => m.userId === target },
+      teleport: { binary: 3 },
+      'spawn.set': { reply: 'spawn' },
+      'status.set': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self && p.availability === 'DoNotDisturb') },
+      ping: { reply: 'pong', where: (m) => m.n === 7 },
+      'conversation.lock': { reply: 'conversation', where: (m) => (m.conversation as Msg | null)?.locked === true },
+      'rtc.signal': { observerHears: 'rtc.signal' },
+      'chat.send': { observerHears: 'chat' },
+      react: { reply: 'reaction' },
+      MOVE: 'silent',
+    };
+    // In its own organisation's office, an outsider reaches nobody of ours: foreign ids are unknown, and there is no
+    // conversation to speak into.
+    const outsider: Record<string, Outcome> = {
+      ...member,
+      hello: { error: 'FORBIDDEN', close: CloseCodes.FORBIDDEN },
+      locate: { error: 'PERSON_NOT_FOUND' },
+      teleport: { error: 'PERSON_NOT_FOUND' },
+      'conversation.lock': { error: 'NOT_IN_CONVERSATION' },
+      'rtc.signal': { error: 'NOT_IN_CONVERSATION' },
+      'chat.send': { error: 'NOT_IN_CONVERSATION' },
+    };
+    const anonymous: Record<string, Outcome> = Object.fromEntries(kinds.map((k) => [k, { error: 'UNAUTHENTICATED', close: CloseCodes.UNAUTHENTICATED }]));
+    const expected: Record<Role, Record<string, Outcome>> = { anonymous, outsider, member, admin: member };
+    for (const role of ROLES) expect(Object.keys(expected[role]).sort(), `WebSocket entries for ${role}`).toEqual([...kinds].sort());
+
+    const failures: string[] = [];
+    for (const role of ROLES) {
+      for (const kind of kinds) {
+        checks++;
+        const want = expected[role][kind]!;
+        const cookie = await cookieFor(role);
+        const c = new RawClient(h.server.url, { cookie });
+        try {
+          await c.opened;
+          const before = observer.heard.texts.length;
+          let mark = 0;
+          const selfId = role === 'anonymous' ? '' : users[role].id;
+          let step = encodeMove({ seq: 77, x: p1.x, y: p1.y - 1, dir: 'up', moving: false });
+          if (role === 'anonymous') {
+            c.send(frameFor(kind, office.id, step));
+          } else if (kind === 'hello') {
+            c.send(frameFor(kind, office.id, step));
+          } else {
+            const own = role === 'outsider' ? officeB : office;
+            c.hello(own.id, role === 'outsider' ? {} : { resume: p1 });
+            const welcome = await c.text((m) => m.t === 'welcome', 3000, `${role} welcome`);
+            if (role === 'outsider') {
+              const self = welcome.self as TilePos;
+              const mapB = (await (await fetch(`${h.server.url}/api/offices/${officeB.id}/map`, { headers: { cookie: cookie! } })).json()) as unknown;
+              step = stepFrom(OfficeMap.fromTiled(mapB), self);
+            } else if (['conversation.lock', 'rtc.signal', 'chat.send'].includes(kind)) {
+              await c.text((m) => m.t === 'conversation' && m.conversation !== null, 3000, `${role} to stand in a conversation`);
+            }
+            mark = c.heard.texts.length;
+            c.send(frameFor(kind, office.id, step));
+          }
+          if (want === 'silent') {
+            await sleep(300);
+            if (c.errors().length || c.heard.binaries.some((b) => b[0] === 3)) failures.push(`${kind} as ${role}: expected silence, heard ${JSON.stringify(c.errors())}`);
+          } else if ('error' in want) {
+            await c.text((m) => m.t === 'error' && m.code === want.error, 3000, `${kind} as ${role} → ${want.error}`).catch((e: Error) => failures.push(e.message));
+            if (want.close !== undefined) {
+              const closed = await c.closed().catch(() => undefined);
+              if (closed?.code !== want.close) failures.push(`${kind} as ${role}: closed with ${closed?.code}, expected ${want.close}`);
+            }
+          } else if ('reply' in want) {
+            // Only what came after the frame counts: an earlier message of the same kind proves nothing.
+            const deadline = Date.now() + 3000;
+            const ok = () => c.heard.texts.slice(mark).some((m) => m.t === want.reply && (want.where?.(m, selfId) ?? true));
+            while (!ok() && Date.now() < deadline) await sleep(10);
+            if (!ok()) failures.push(`${kind} as ${role}: no ${want.reply} answer; heard ${JSON.stringify(c.heard.texts.slice(mark).map((m) => m.t))}`);
+          } else if ('observerHears' in want) {
+            const deadline = Date.now() + 3000;
+            while (!observer.heard.texts.slice(before).some((m) => m.t === want.observerHears) && Date.now() < deadline) await sleep(10);
+            if (!observer.heard.texts.slice(before).some((m) => m.t === want.observerHears)) failures.push(`${kind} as ${role}: the observer never heard ${want.observerHears}`);
+          } else {
+            const deadline = Date.now() + 3000;
+            while (!c.heard.binaries.some((b) => b[0] === want.binary) && Date.now() < deadline) await sleep(10);
+            if (!c.heard.binaries.some((b) => b[0] === want.binary)) failures.push(`${kind} as ${role}: no binary frame of kind ${want.binary}`);
+          }
+          if (role === 'anonymous') expect(c.heard.texts.filter((m) => m.t !== 'error')).toEqual([]);
+          if (kind === 'status.set') {
+            c.send({ t: 'status.set', availability: 'Available' });
+            await sleep(50);
+          }
+        } finally {
+          c.close();
+          await c.closed().catch(() => undefined);
+          await sleep(20);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // Nothing the outsider did reached our observer, not even their name in the People panel.
+    expect(JSON.stringify(observer.heard.texts)).not.toContain(users.outsider.id);
+    observer.close();
+  });
+});
