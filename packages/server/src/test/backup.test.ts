@@ -63,7 +63,8 @@ async function populate(h: Harness) {
   };
 }
 
-describe('backup and restore', () => {
+// Each case starts scripts with tsx and two servers; on a loaded 2-core machine that takes well over the default.
+describe('backup and restore', { timeout: 120_000 }, () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
