@@ -39,7 +39,7 @@ async function boot(dataDir: string): Promise<{ child: ChildProcess; url: string
  * The process dies mid-write (SIGKILL: no shutdown hook runs). Every write the server acknowledged must be there
  * afterwards, the SQLite file must pass its integrity check, and the server must start on it again.
  */
-describe('crash during writes', () => {
+describe('crash during writes', { timeout: 180_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mo-crash-'));
   const children: ChildProcess[] = [];
   afterAll(async () => {
