@@ -140,7 +140,8 @@ export class OfficeEngine {
       viewRows: viewport.rows,
       known: new Set(),
       sink,
-      limiter: new StepRateLimiter(this.opts.stepsPerSecond),
+      // A burst of 3 absorbs steps a busy browser sends bunched together; the long-run speed stays capped.
+      limiter: new StepRateLimiter(this.opts.stepsPerSecond, 3),
     };
     this.avatars.set(avatar.avatarId, avatar);
     this.byUser.set(member.userId, avatar.avatarId);
