@@ -6,7 +6,6 @@
  *
  *   node packages/bench/dist/mesh.js --people 6 --seconds 20 [--out artifacts/bench-mesh.json]
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sleep, startLocalServer } from './local-server.js';
@@ -44,6 +43,23 @@ function treeCpuSeconds(rootPid: number): number {
   return total;
 }
 
+/** The main process of the browser launched with this marker (the one whose parent is not itself marked). */
+function findPid(marker: string): number | undefined {
+  const marked: { pid: number; ppid: number }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker)) continue;
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      marked.push({ pid: Number(d), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) });
+    } catch {
+      /* gone */
+    }
+  }
+  const pids = new Set(marked.map((m) => m.pid));
+  return marked.find((m) => !pids.has(m.ppid))?.pid;
+}
+
 async function main(): Promise<void> {
   const people = Number(arg('people', '6'));
   const seconds = Number(arg('seconds', '20'));
@@ -75,7 +91,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < people; i++) {
     const b = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+      // The marker flag (ignored by Chromium) finds this browser's main process in /proc.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--disable-dev-shm-usage', `--metaoffice-bench-browser=${process.pid}-${i}`],
     });
     const ctx = await b.newContext({ viewport: { width: 1000, height: 700 }, permissions: ['camera', 'microphone'] });
     await ctx.addCookies([{ name: 'mo_session', value: cookies[i]!, url: base }]);
@@ -99,7 +116,7 @@ async function main(): Promise<void> {
   const allConnectedMs = Date.now() - started;
   const ok = await connected();
 
-  const pid = (browsers[0] as unknown as { process?: () => ChildProcess }).process?.()?.pid;
+  const pid = findPid(`--metaoffice-bench-browser=${process.pid}-0`);
   const cpu0 = pid ? treeCpuSeconds(pid) : 0;
   const t0 = Date.now();
   await sleep(seconds * 1000);
