@@ -166,6 +166,29 @@ describe('conversations', () => {
     eve.close();
   });
 
+  it('a reaction is seen by everyone who has the avatar in view, and nobody else', async () => {
+    const [p0, p1] = openStrip(2) as [TilePos, TilePos];
+    const ann = await join(0, p0);
+    const ben = await join(1, { x: p1.x, y: p1.y - 2 });
+    // Far away with a tiny viewport: Cat cannot see Ann.
+    const far = [...Array(map.height).keys()].flatMap((y) => [...Array(map.width).keys()].map((x) => ({ x, y }))).find((t) => map.isWalkable(t.x, t.y) && Math.abs(t.x - p0.x) + Math.abs(t.y - p0.y) > 30)!;
+    const cat = connect(h, people[2]!.api, office.id, { startAt: far, viewport: { cols: 4, rows: 4 } });
+    await until(() => cat.state === 'open' && ben.avatars.size > 0, 5000, 'everyone to be placed');
+    const seen: Record<string, string[]> = { ann: [], ben: [], cat: [] };
+    ann.on('reaction', (id, e) => seen.ann!.push(`${id}:${e}`));
+    ben.on('reaction', (id, e) => seen.ben!.push(`${id}:${e}`));
+    cat.on('reaction', (id, e) => seen.cat!.push(`${id}:${e}`));
+    ann.react('🎉');
+    const expected = `${ann.self!.avatarId}:🎉`;
+    await until(() => seen.ann!.length === 1 && seen.ben!.length === 1, 3000, 'the burst to reach Ann and Ben');
+    await sleep(200);
+    expect(seen).toEqual({ ann: [expected], ben: [expected], cat: [] });
+    ann.sendRaw(JSON.stringify({ t: 'react', emoji: '💣' }));
+    await sleep(200);
+    expect(seen.ben).toHaveLength(1);
+    for (const c of [ann, ben, cat]) c.close();
+  });
+
   it('throttles a flooding client with a clear error, then disconnects it, while others keep walking on time', async () => {
     const [p0, p1] = openStrip(2) as [TilePos, TilePos];
     const ann = await join(0, p0);
