@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const b = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       // The marker flag (ignored by Chromium) finds this browser's main process in /proc.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--disable-dev-shm-usage', `--metaoffice-bench-browser=${process.pid}-${i}`],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--metaoffice-bench-browser=${process.pid}-${i}`],
     });
     const ctx = await b.newContext({ viewport: { width: 1000, height: 700 }, permissions: ['camera', 'microphone'] });
     await ctx.addCookies([{ name: 'mo_session', value: cookies[i]!, url: base }]);
