@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { templates } from '@metaoffice/maps';
 import { OfficeMap } from '@metaoffice/world';
-import { PG_URL, apiFor, connect, startHarness, uniqueEmail, waitFor, type Harness } from './harness.js';
+import { PG_URL, apiFor, connect, pgAdmin, startHarness, uniqueEmail, waitFor, type Harness } from './harness.js';
 
 const SRC = new URL('..', import.meta.url).pathname;
 
@@ -113,15 +112,7 @@ describe('backup and restore', { timeout: 120_000 }, () => {
   it('PostgreSQL: pg_dump while serving, pg_restore into a fresh database, and the restored server serves the office', async () => {
     const schema = `mo_bk_${process.pid}_${Date.now().toString(36)}`;
     const database = `mo_restore_${process.pid}_${Date.now().toString(36)}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
+    const admin = pgAdmin;
     await admin(`CREATE SCHEMA ${schema}`);
     cleanups.push(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
     const h = await startHarness({ DATABASE_URL: `${PG_URL}?schema=${schema}` });

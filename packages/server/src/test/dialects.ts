@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { PG_URL, type Harness } from './harness.js';
+import { PG_URL, pgAdmin, type Harness } from './harness.js';
 
 /** The two storage dialects every data-rule test runs on; PostgreSQL gets a fresh schema per suite. */
 export interface Dialect {
@@ -22,15 +22,7 @@ export interface RawDb {
 let n = 0;
 export function dialects(): Dialect[] {
   const schema = `mo_dr_${process.pid}_${Date.now().toString(36)}_${n++}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = pgAdmin;
   return [
     {
       name: 'SQLite',

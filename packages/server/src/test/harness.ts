@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, OfficeConnection, type ConnectionEvents } from '@metaoffice/client';
@@ -7,6 +8,17 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, startServer, type RunningServer } from '../index.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Runs one administrative statement on the test PostgreSQL (creating and dropping per-run schemas and databases). */
+export async function pgAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
 
 export interface Harness {
   server: RunningServer;

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { ApiError } from '@metaoffice/client';
 import { CloseCodes, PROTOCOL_VERSION, encodeMove, type OfficeView } from '@metaoffice/protocol';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
-import { PG_URL, apiFor, connect, sees, sleep, startHarness, uniqueEmail, until, waitFor, type Harness } from './harness.js';
+import { PG_URL, apiFor, pgAdmin, connect, sees, sleep, startHarness, uniqueEmail, until, waitFor, type Harness } from './harness.js';
 
 /**
  * The live office over real WebSockets through the typed SDK, on both storage dialects: the same behaviour must hold
@@ -17,18 +16,10 @@ const dialects = [
     return {
       name: 'PostgreSQL',
       env: async () => {
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`CREATE SCHEMA ${schema}`);
-        await c.end();
+        await pgAdmin(`CREATE SCHEMA ${schema}`);
         return { DATABASE_URL: `${PG_URL}?schema=${schema}` };
       },
-      cleanup: async () => {
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await c.end();
-      },
+      cleanup: () => pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`),
     };
   })(),
 ];
