@@ -52,10 +52,11 @@ export function AppHeader({ children }: { children?: ReactNode }) {
       </span>
       <div className="header-spacer" />
       {children}
-      <div className="user-chip" title={me.user.email}>
+      <a href="/account" onClick={followLink} className="user-chip" title={`${me.user.email}: account, your data, sign out everywhere`} data-testid="account-link">
         <Initials name={me.user.name} />
         <span className="user-name">{me.user.name}</span>
-      </div>
+        <span className="account-label">Account</span>
+      </a>
       <button type="button" className="btn subtle" onClick={signOut} disabled={busy}>
         Sign out
       </button>

@@ -7,6 +7,7 @@ import { SessionContext, type Session } from './session.js';
 import { SignInPage, SignUpPage } from './pages/AuthPages.js';
 import { InvitePage } from './pages/InvitePage.js';
 import { OfficesPage } from './pages/OfficesPage.js';
+import { AccountPage } from './pages/AccountPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { closeEarlyConnection, openEarlyConnection, preloadOffice } from './office/preload.js';
 import { OfficeRoute, loadOfficeView } from './office/OfficeRoute.js';
@@ -94,6 +95,7 @@ function App() {
   return (
     <SessionContext.Provider value={session}>
       {route.name === 'offices' && <OfficesPage />}
+      {route.name === 'account' && <AccountPage />}
       {route.name === 'office' && (
         <OfficeRoute key={route.officeId} officeId={route.officeId} />
       )}
@@ -112,6 +114,8 @@ function titleFor(name: string): string {
       return 'Join · MetaOffice';
     case 'office':
       return 'Office · MetaOffice';
+    case 'account':
+      return 'Account · MetaOffice';
     default:
       return 'MetaOffice';
   }

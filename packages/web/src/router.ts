@@ -10,6 +10,7 @@ export type Route =
   | { name: 'signup'; next: string | null }
   | { name: 'invite'; token: string }
   | { name: 'offices' }
+  | { name: 'account' }
   | { name: 'office'; officeId: string }
   | { name: 'notFound' };
 
@@ -19,6 +20,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/') return { name: 'offices' };
   if (path === '/signin') return { name: 'signin', next };
   if (path === '/signup') return { name: 'signup', next };
+  if (path === '/account') return { name: 'account' };
   const invite = /^\/invite\/([^/]+)$/.exec(path);
   if (invite?.[1]) return { name: 'invite', token: decodeURIComponent(invite[1]) };
   const office = /^\/office\/([^/]+)$/.exec(path);
