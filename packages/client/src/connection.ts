@@ -81,6 +81,8 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   private _spawn: SpawnState | undefined;
   private _conversation: ConversationState | null = null;
   private _iceServers: IceServer[] = [];
+  private _peopleComplete = true;
+  private watchingPeople = false;
   private seq = 0;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -107,6 +109,10 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   }
   get people(): ReadonlyMap<string, PersonView> {
     return this._people;
+  }
+  /** False in a large organisation: `people` fills only while `watchPeople(true)` is on (the panel is open). */
+  get peopleComplete(): boolean {
+    return this._peopleComplete;
   }
   get spawn(): SpawnState | undefined {
     return this._spawn;
@@ -141,6 +147,13 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     if (this._self) Object.assign(this._self, { x, y, dir });
     this.seq = (this.seq + 1) & 0xffff;
     this.sendBinary(encodeMove({ seq: this.seq, x, y, dir, moving }));
+  }
+
+  /** In a large organisation, asks for the People list and its changes (on) or stops them (off); kept across reconnects. */
+  watchPeople(on: boolean): void {
+    if (this.watchingPeople === on) return;
+    this.watchingPeople = on;
+    if (!this._peopleComplete) this.sendControl({ t: 'people.watch', on });
   }
 
   setViewport(cols: number, rows: number): void {
@@ -334,7 +347,9 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         }
         this._people.clear();
         for (const p of msg.people) this._people.set(p.userId, p);
+        this._peopleComplete = msg.peopleComplete !== false;
         this.setState('open');
+        if (!this._peopleComplete && this.watchingPeople) this.sendControl({ t: 'people.watch', on: true });
         this.emit('welcome', msg);
         break;
       case 'avatars':

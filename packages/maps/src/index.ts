@@ -25,6 +25,16 @@ export const templates: readonly OfficeTemplate[] = Object.freeze([
     name: 'Small studio',
     description: 'A cosy 30x20 studio for a small team: 8 desks, the Studio meeting room, a quiet nook and a lounge by the door.',
   }),
+  Object.freeze({
+    id: 'event-hall',
+    name: 'Event hall',
+    description: 'A 162x113 hall for about 1,000 people: 47 exhibition stands on wide aisles, 6 meeting rooms, a quiet area and 4 entrances.',
+  }),
+  Object.freeze({
+    id: 'convention-centre',
+    name: 'Convention centre',
+    description: 'A 482x401 floor for about 10,000 people: 575 stands, 16 meeting rooms, a quiet area and 12 entrances.',
+  }),
 ]);
 
 /** Absolute path of the package's assets folder (tileset, avatars, thumbnails); the server serves it at /maps/. */

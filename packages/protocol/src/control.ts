@@ -87,7 +87,13 @@ export const REACTIONS = ['👋', '👍', '❤️', '😂', '🎉', '👏', '�
 export type Reaction = (typeof REACTIONS)[number];
 export const ReactMsg = Type.Object({ t: Type.Literal('react'), emoji: Type.Union(REACTIONS.map((e) => Type.Literal(e))) }, { additionalProperties: false });
 
-const clientMessages = [HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
+/**
+ * Ask for (on) or stop (off) the organisation's People-panel changes. Small organisations get them always; in a large
+ * one they go only to clients showing the panel, which get the whole list when they ask.
+ */
+export const PeopleWatchMsg = Type.Object({ t: Type.Literal('people.watch'), on: Type.Boolean() }, { additionalProperties: false });
+
+const clientMessages = [PeopleWatchMsg, HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
 export const ClientControl = Type.Union([...clientMessages]);
 export type ClientControl = Static<typeof ClientControl>;
 export type HelloMsg = Static<typeof HelloMsg>;
@@ -130,6 +136,11 @@ export const WelcomeMsg = Type.Object({
   self: AvatarInfo,
   spawn: SpawnState,
   people: Type.Array(PersonView),
+  /**
+   * False in an organisation too large to send everyone on every join: `people` is then empty and the client sends
+   * `people.watch` while it shows the People panel. Absent or true: `people` is complete and changes follow.
+   */
+  peopleComplete: Type.Optional(Type.Boolean()),
   /** STUN/TURN servers for calls; empty on a LAN, where host candidates suffice. */
   iceServers: Type.Array(IceServer),
   /** Largest walk-up conversation. */

@@ -23,6 +23,8 @@ export interface Config {
   webDist: string;
   /** Create a demo organisation and office on the first start. */
   seedDemo: boolean;
+  /** log2 of scrypt's cost N for new password hashes: 15 (OWASP's minimum) unless a load test lowers it. */
+  passwordCost: number;
   /** Sign-in and sign-up attempts allowed per client address per minute. */
   authRateLimitPerMinute: number;
   /**
@@ -34,6 +36,13 @@ export interface Config {
   idleAwayMs: number;
   /** Tiles of margin around the viewport inside which avatars are sent. */
   aoiMarginTiles: number;
+  /** 'aoi' sends each client what is around its view; 'broadcast' sends everything (only to measure what AOI saves). */
+  aoiMode: 'aoi' | 'broadcast';
+  /**
+   * Organisations up to this many members get the whole People list on every join and every change live; larger ones
+   * get it only while the panel is open (sending 10,000 names to 10,000 people on each join does not scale).
+   */
+  peopleLiveLimit: number;
   /** How long a disconnected avatar's place is kept so a quick reconnect resumes it. */
   resumeGraceMs: number;
   /** Largest walk-up conversation. */
@@ -141,6 +150,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel,
     webDist: env.WEB_DIST === undefined ? webDistDefault : env.WEB_DIST.trim() && resolve(cwd, env.WEB_DIST.trim()),
     seedDemo: bool(env, 'SEED_DEMO', true),
+    passwordCost: int(env, 'PASSWORD_COST', 15, 10, 20),
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
     signInLockout: (() => {
       const lockMs = int(env, 'SIGNIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60_000;
@@ -148,6 +158,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     })(),
     idleAwayMs: int(env, 'IDLE_AWAY_SECONDS', 300, 5, 86_400) * 1000,
     aoiMarginTiles: int(env, 'AOI_MARGIN_TILES', 4, 0, 50),
+    aoiMode: (() => {
+      const v = env.AOI_MODE?.trim() || 'aoi';
+      if (v !== 'aoi' && v !== 'broadcast') throw new ConfigError('AOI_MODE', 'must be aoi or broadcast');
+      return v;
+    })(),
+    peopleLiveLimit: int(env, 'PEOPLE_LIVE_LIMIT', 500, 0, 1_000_000),
     resumeGraceMs: int(env, 'RESUME_GRACE_SECONDS', 60, 0, 3600) * 1000,
     conversationCap: int(env, 'CONVERSATION_CAP', 6, 2, 50),
     conversationStillMs: int(env, 'CONVERSATION_STILL_MS', 300, 0, 5000),

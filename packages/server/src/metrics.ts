@@ -11,7 +11,7 @@ export class Metrics {
   readonly tickDuration = new Histogram({
     name: 'metaoffice_tick_duration_seconds',
     help: 'Time one office tick takes (movement fan-out and area of interest)',
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+    buckets: [0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2],
     registers: [this.registry],
   });
 

@@ -4,7 +4,18 @@ import type { TilePos } from './tile.js';
 /** Side of an area-of-interest cell in tiles (DESIGN §3: the map is cut into cells of about 10x10 tiles). */
 export const AOI_CELL_TILES = 10;
 
-const EMPTY: ReadonlySet<number> = new Set<number>();
+const EMPTY: ReadonlySet<never> = new Set<never>();
+
+/** A rectangle of AOI cells, inclusive on both ends; empty when c0 > c1 or r0 > r1. */
+export interface CellRect {
+  readonly c0: number;
+  readonly c1: number;
+  readonly r0: number;
+  readonly r1: number;
+}
+
+/** The rectangle that holds no cell: a client that has not been told about anything yet. */
+export const EMPTY_RECT: CellRect = Object.freeze({ c0: 0, c1: -1, r0: 0, r1: -1 });
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
@@ -25,15 +36,15 @@ function clampIndex(value: number, max: number): number {
  * the mover's cell. Cells are numbered row-major (row * cols + col), so ascending cell lists are stable and
  * cheap to diff between ticks.
  */
-export class AoiGrid {
+export class AoiGrid<K = number> {
   readonly widthTiles: number;
   readonly heightTiles: number;
   readonly cellTiles: number;
   readonly cols: number;
   readonly rows: number;
 
-  readonly #cells: Set<number>[];
-  readonly #cellOfId = new Map<number, number>();
+  readonly #cells: Set<K>[];
+  readonly #cellOfId = new Map<K, number>();
 
   constructor(widthTiles: number, heightTiles: number, cellTiles: number = AOI_CELL_TILES) {
     this.widthTiles = positiveInteger(widthTiles, 'widthTiles');
@@ -41,7 +52,7 @@ export class AoiGrid {
     this.cellTiles = positiveInteger(cellTiles, 'cellTiles');
     this.cols = Math.ceil(widthTiles / cellTiles);
     this.rows = Math.ceil(heightTiles / cellTiles);
-    this.#cells = Array.from({ length: this.cols * this.rows }, () => new Set<number>());
+    this.#cells = Array.from({ length: this.cols * this.rows }, () => new Set<K>());
   }
 
   /** Number of avatars indexed. */
@@ -57,16 +68,16 @@ export class AoiGrid {
   }
 
   /** The cell an avatar is indexed in, or undefined if it is not indexed. */
-  cellOfId(id: number): number | undefined {
+  cellOfId(id: K): number | undefined {
     return this.#cellOfId.get(id);
   }
 
-  has(id: number): boolean {
+  has(id: K): boolean {
     return this.#cellOfId.has(id);
   }
 
   /** Indexes an avatar and returns its cell. Inserting an id that is already indexed moves it. */
-  insert(id: number, x: number, y: number): number {
+  insert(id: K, x: number, y: number): number {
     return this.move(id, x, y).to;
   }
 
@@ -74,7 +85,7 @@ export class AoiGrid {
    * Re-indexes an avatar after a step. Most steps stay within a cell and then cost one map lookup. An id that was not
    * indexed is inserted and reported with `from: -1`.
    */
-  move(id: number, x: number, y: number): { from: number; to: number } {
+  move(id: K, x: number, y: number): { from: number; to: number } {
     const to = this.cellOf(x, y);
     const from = this.#cellOfId.get(id);
     if (from === to) return { from, to };
@@ -85,7 +96,7 @@ export class AoiGrid {
   }
 
   /** Drops an avatar from the index; unknown ids are ignored. */
-  remove(id: number): void {
+  remove(id: K): void {
     const cell = this.#cellOfId.get(id);
     if (cell === undefined) return;
     this.#cells[cell]?.delete(id);
@@ -93,7 +104,7 @@ export class AoiGrid {
   }
 
   /** The ids in a cell. Live view: do not hold on to it across mutations. Empty for a cell number out of range. */
-  idsInCell(cell: number): ReadonlySet<number> {
+  idsInCell(cell: number): ReadonlySet<K> {
     return this.#cells[cell] ?? EMPTY;
   }
 
@@ -103,6 +114,16 @@ export class AoiGrid {
    * so it reaches ceil((viewCols - 1) / 2) whole or partial tiles to each side; fractional sizes are fine.
    */
   viewCells(centre: TilePos, viewCols: number, viewRows: number, marginTiles: number): number[] {
+    const r = this.viewRect(centre, viewCols, viewRows, marginTiles);
+    const cells: number[] = [];
+    for (let row = r.r0; row <= r.r1; row++) {
+      for (let c = r.c0; c <= r.c1; c++) cells.push(row * this.cols + c);
+    }
+    return cells;
+  }
+
+  /** The same cells as `viewCells`, as a rectangle: membership is four comparisons, with nothing allocated per cell. */
+  viewRect(centre: TilePos, viewCols: number, viewRows: number, marginTiles: number): CellRect {
     const margin = marginTiles > 0 ? Math.ceil(marginTiles) : 0;
     const reachX = (viewCols > 1 ? Math.ceil((viewCols - 1) / 2) : 0) + margin;
     const reachY = (viewRows > 1 ? Math.ceil((viewRows - 1) / 2) : 0) + margin;
@@ -110,15 +131,25 @@ export class AoiGrid {
     const x1 = Math.min(this.widthTiles - 1, Math.floor(centre.x) + reachX);
     const y0 = Math.max(0, Math.floor(centre.y) - reachY);
     const y1 = Math.min(this.heightTiles - 1, Math.floor(centre.y) + reachY);
-    if (!(x0 <= x1 && y0 <= y1)) return [];
-    const c0 = Math.floor(x0 / this.cellTiles);
-    const c1 = Math.floor(x1 / this.cellTiles);
-    const r0 = Math.floor(y0 / this.cellTiles);
-    const r1 = Math.floor(y1 / this.cellTiles);
-    const cells: number[] = [];
-    for (let r = r0; r <= r1; r++) {
-      for (let c = c0; c <= c1; c++) cells.push(r * this.cols + c);
-    }
-    return cells;
+    if (!(x0 <= x1 && y0 <= y1)) return EMPTY_RECT;
+    return {
+      c0: Math.floor(x0 / this.cellTiles),
+      c1: Math.floor(x1 / this.cellTiles),
+      r0: Math.floor(y0 / this.cellTiles),
+      r1: Math.floor(y1 / this.cellTiles),
+    };
+  }
+
+  /** Every cell of the map, for a client that sees everything (the broadcast mode the benchmark compares against). */
+  wholeRect(): CellRect {
+    return { c0: 0, c1: this.cols - 1, r0: 0, r1: this.rows - 1 };
+  }
+
+  /** Whether a cell (by number; -1 is "nowhere") lies in a rectangle. */
+  rectHas(rect: CellRect, cell: number): boolean {
+    if (cell < 0) return false;
+    const row = Math.floor(cell / this.cols);
+    const col = cell - row * this.cols;
+    return col >= rect.c0 && col <= rect.c1 && row >= rect.r0 && row <= rect.r1;
   }
 }

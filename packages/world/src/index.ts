@@ -27,7 +27,7 @@ export {
 } from './movement.js';
 export { STEP_BURST, STEPS_PER_SECOND, StepRateLimiter } from './step-rate-limiter.js';
 export { DEFAULT_MAX_PATH_NODES, findPath, nearestWalkable, type FindPathOptions } from './pathfinding.js';
-export { AOI_CELL_TILES, AoiGrid } from './aoi.js';
+export { AOI_CELL_TILES, AoiGrid, EMPTY_RECT, type CellRect } from './aoi.js';
 export {
   ConversationRules,
   DEFAULT_CONVERSATION_CAP,

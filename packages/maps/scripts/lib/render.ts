@@ -71,6 +71,8 @@ export function renderMap(map: MapJson, tiles: Img, opts: { sprites?: Sprite[]; 
 /** Overview image for office cards: whole tiles scaled to at most 320 px wide. */
 export function renderThumbnail(map: MapJson, tiles: Img): Img {
   const full = renderMap(map, tiles);
+  // Maps wider than 320 tiles (the event halls) shrink below a pixel per tile.
+  if (map.width > 320) return full.resize(320, Math.max(1, Math.round((320 * map.height) / map.width)));
   const px = Math.max(1, Math.min(10, Math.floor(320 / map.width)));
   return full.resize(map.width * px, map.height * px);
 }

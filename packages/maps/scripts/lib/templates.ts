@@ -267,9 +267,82 @@ export function smallStudio(ts: Tileset): BuiltTemplate {
   return { meta, tmj: b.toTmj(meta) };
 }
 
+/**
+ * A large hall for events and all-hands: a grid of exhibition stands (a table with chairs and a plant) on wide aisles,
+ * meeting rooms along the top wall, a quiet area in a corner and entrances spread along the bottom wall, so people
+ * arriving together spread out. Sized in blocks of 20x16 tiles, about one person per 20 walkable tiles at capacity.
+ */
+function hall(ts: Tileset, id: string, blocksX: number, blocksY: number, rooms: number): BuiltTemplate {
+  const meta = metaOf(id);
+  const roomDepth = 12;
+  const w = blocksX * 20 + 2;
+  const h = 2 + roomDepth + 2 + blocksY * 16 + 1;
+  const b = new MapBuilder(ts, w, h);
+  b.floor(0, 0, w, h, 'stone');
+  b.wall(0, 0, w, 2).wall(0, 0, 1, h).wall(w - 1, 0, 1, h).wall(0, h - 1, w, 1);
+
+  // Meeting rooms along the top wall, evenly spaced, each with a door onto the hall.
+  const roomW = Math.floor((w - 2) / rooms);
+  for (let i = 0; i < rooms; i++) {
+    const x = 1 + i * roomW;
+    const floor = ['blue', 'green', 'wood', 'kitchen'][i % 4]!;
+    b.floor(x, 2, roomW - 1, roomDepth, floor);
+    if (i > 0) b.wall(x - 1, 0, 1, roomDepth + 2);
+    b.wall(x - 1, roomDepth + 2, roomW + 1, 2).door(x + Math.floor(roomW / 2) - 1, roomDepth + 2, 2, 2);
+    b.window(x + 1, 1, 2).window(x + roomW - 4, 1, 2);
+    meetingTable(b, x + Math.floor(roomW / 2) - 3, 5, 6, 2, floor, true);
+    b.obj('plant.bush', x + 1, 9);
+    b.zone({ name: `Room ${i + 1}`, type: 'meeting-room', x, y: 2, w: roomW - 1, h: roomDepth, capacity: 16 });
+  }
+  if ((w - 2) % roomW !== 0) b.wall(1 + rooms * roomW - 1, 0, w - (rooms * roomW), roomDepth + 2);
+
+  // Exhibition stands on a grid, with aisles wide enough for crowds.
+  const top = roomDepth + 4;
+  for (let by = 0; by < blocksY; by++) {
+    for (let bx = 0; bx < blocksX; bx++) {
+      const x = 1 + bx * 20;
+      const y = top + by * 16;
+      if (bx === blocksX - 1 && by === 0) continue; // the quiet area goes here
+      b.floor(x + 6, y + 4, 8, 5, 'wood');
+      b.nine('table', x + 7, y + 6, 6, 2);
+      for (let i = x + 7; i < x + 13; i += 2) b.put(i, y + 5, 'chair.down@wood');
+      b.obj(bx % 2 === 0 ? 'plant.bush' : 'plant.snake', x + 4, y + 5);
+      b.put(x + 15, y + 7, 'plant.small');
+    }
+  }
+  // Quiet area in the top-right block.
+  const qx = 1 + (blocksX - 1) * 20;
+  b.floor(qx, top, 20, 16, 'lilac');
+  [qx + 3, qx + 6, qx + 9, qx + 12, qx + 15].forEach((x, i) => {
+    b.put(x, top + 4, 'desk.focus');
+    b.put(x, top + 5, 'chair.office_up@lilac');
+    b.zone({ name: `Desk Q${i + 1}`, type: 'desk', x, y: top + 5, w: 1, h: 1 });
+  });
+  b.zone({ name: 'Quiet area', type: 'focus', x: qx, y: top, w: 20, h: 16 });
+
+  // Entrances: a door and a spawn area every few blocks along the bottom wall.
+  for (let bx = 0; bx < blocksX; bx += 2) {
+    const x = 1 + bx * 20 + 8;
+    b.door(x, h - 1, 2, 1);
+    b.obj('doormat', x, h - 1);
+    b.zone({ name: `Entrance ${bx / 2 + 1}`, type: 'spawn', x: x - 3, y: h - 6, w: 8, h: 4 });
+  }
+  return { meta, tmj: b.toTmj(meta) };
+}
+
+export function eventHall(ts: Tileset): BuiltTemplate {
+  return hall(ts, 'event-hall', 8, 6, 6);
+}
+
+export function conventionCentre(ts: Tileset): BuiltTemplate {
+  return hall(ts, 'convention-centre', 24, 24, 16);
+}
+
 const BUILDERS: Record<string, (ts: Tileset) => BuiltTemplate> = {
   'open-office': openOffice,
   'small-studio': smallStudio,
+  'event-hall': eventHall,
+  'convention-centre': conventionCentre,
 };
 
 /** Every template listed in src/index.ts, in that order. */

@@ -2,7 +2,7 @@ import type { MeView, SignUpBody } from '@metaoffice/protocol';
 import { loadTemplateMap, templates } from '@metaoffice/maps';
 import { StorageError, type Store, type User } from '../storage/index.js';
 import { AppError, unauthenticated } from '../errors.js';
-import { hashPassword, verifyPassword, weakPasswordReason, DUMMY_HASH_PROMISE } from './passwords.js';
+import { DEFAULT_PASSWORD_COST, dummyHash, hashPassword, verifyPassword, weakPasswordReason } from './passwords.js';
 import { hashToken, newToken } from './tokens.js';
 
 export interface AuthServiceOptions {
@@ -12,6 +12,8 @@ export interface AuthServiceOptions {
   now?: () => number;
   /** Per-account lock-out after repeated failed sign-ins (see Config.signInLockout). */
   lockout?: { maxFailures: number; windowMs: number; lockMs: number };
+  /** log2 of scrypt's N for new password hashes (Config.passwordCost). */
+  passwordCost?: number;
 }
 
 const DEFAULT_LOCKOUT = { maxFailures: 10, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
@@ -31,6 +33,13 @@ export class AuthService {
     private readonly opts: AuthServiceOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.dummy = dummyHash(this.cost);
+  }
+
+  /** A hash of a throwaway password at the same cost, verified against when the e-mail is unknown, so timing does not reveal accounts. */
+  private readonly dummy: Promise<string>;
+  private get cost(): number {
+    return this.opts.passwordCost ?? DEFAULT_PASSWORD_COST;
   }
 
   /**
@@ -40,7 +49,7 @@ export class AuthService {
   async signUp(body: SignUpBody, previousToken?: string): Promise<{ me: MeView; token: string; expiresAt: number }> {
     const weak = weakPasswordReason(body.password, body.email);
     if (weak) throw new AppError('WEAK_PASSWORD', 400, `The password ${weak}.`, [{ path: '/password', message: weak }]);
-    const passwordHash = await hashPassword(body.password);
+    const passwordHash = await hashPassword(body.password, this.cost);
     const user = await this.store.transaction(async (tx) => {
       let orgId: string;
       let role: 'admin' | 'member';
@@ -78,7 +87,7 @@ export class AuthService {
   async signIn(email: string, password: string, previousToken?: string): Promise<{ me: MeView; token: string; expiresAt: number }> {
     const user = await this.store.users.byEmailWithHash(email);
     if (user) await this.refuseIfLocked(user.id);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummy));
     if (!user) throw new AppError('BAD_CREDENTIALS', 401, 'Wrong e-mail or password.');
     if (!ok) await this.failed(user.id, 401);
     await this.store.users.clearSignInFailures(user.id);
@@ -94,7 +103,7 @@ export class AuthService {
   async confirmPassword(user: User, password: string): Promise<void> {
     await this.refuseIfLocked(user.id);
     const withHash = await this.store.users.byEmailWithHash(user.email);
-    const ok = await verifyPassword(password, withHash?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    const ok = await verifyPassword(password, withHash?.passwordHash ?? (await this.dummy));
     if (!withHash || !ok) await this.failed(user.id, 403);
     await this.store.users.clearSignInFailures(user.id);
   }

@@ -22,6 +22,10 @@ export interface GatewayOptions {
   /** Re-check every live connection's session this often, so an expired or signed-out one is closed. */
   sessionCheckMs?: number;
   conversationCap: number;
+  /** Organisations larger than this get People-panel changes only while a client asks (people.watch). */
+  peopleLiveLimit?: number;
+  /** People-panel changes are gathered and sent at most this often, one frame per organisation. */
+  peopleFlushMs?: number;
   /** STUN/TURN servers for a user's calls (TURN credentials are minted per user). */
   iceServersFor: (userId: string) => IceServer[];
 }
@@ -59,6 +63,8 @@ interface Connection {
   signalBudget: FrameBudget;
   chatBudget: FrameBudget;
   rateLimitedNotified: boolean;
+  /** Whether People-panel changes are sent to this connection (always in a small organisation). */
+  watchingPeople: boolean;
   /** Frames dropped for exceeding a budget in the current 10-second window. */
   dropped: number;
   droppedWindowStart: number;
@@ -71,7 +77,10 @@ interface Connection {
 export class Gateway {
   private readonly byUser = new Map<string, Connection>();
   private readonly byOrg = new Map<string, Set<Connection>>();
+  /** People-panel changes not yet sent, per organisation, newest per person. */
+  private readonly peopleOutbox = new Map<string, Map<string, PersonView>>();
   private sessionTimer: ReturnType<typeof setInterval> | undefined;
+  private peopleTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly deps: {
@@ -86,18 +95,33 @@ export class Gateway {
   ) {
     this.sessionTimer = setInterval(() => void this.recheckSessions(), opts.sessionCheckMs ?? 30_000);
     this.sessionTimer.unref?.();
+    this.peopleTimer = setInterval(() => this.flushPeople(), opts.peopleFlushMs ?? 250);
+    this.peopleTimer.unref?.();
   }
 
   get connections(): number {
     return this.byUser.size;
   }
 
-  /** Sends a People-panel change to everyone connected in the organisation. */
+  /**
+   * Queues a People-panel change for everyone connected in the organisation. Changes are sent in one frame per
+   * organisation a few times a second: when hundreds join at once, each person gets a few frames, not hundreds.
+   */
   publishPerson(orgId: string, person: PersonView): void {
-    const set = this.byOrg.get(orgId);
-    if (!set) return;
-    const text = JSON.stringify({ t: 'people', changed: [person] });
-    for (const c of set) if (c.avatarId !== undefined) this.sendText(c, text);
+    if (!this.byOrg.has(orgId)) return;
+    let box = this.peopleOutbox.get(orgId);
+    if (!box) this.peopleOutbox.set(orgId, (box = new Map()));
+    box.set(person.userId, person);
+  }
+
+  private flushPeople(): void {
+    for (const [orgId, box] of this.peopleOutbox) {
+      const set = this.byOrg.get(orgId);
+      if (!set) continue;
+      const text = JSON.stringify({ t: 'people', changed: [...box.values()] });
+      for (const c of set) if (c.avatarId !== undefined && c.watchingPeople) this.sendText(c, text);
+    }
+    this.peopleOutbox.clear();
   }
 
   /**
@@ -177,6 +201,7 @@ export class Gateway {
           signalBudget: new FrameBudget(60, 300),
           chatBudget: new FrameBudget(3, 10),
           rateLimitedNotified: false,
+          watchingPeople: true,
           dropped: 0,
           droppedWindowStart: Date.now(),
         };
@@ -211,7 +236,9 @@ export class Gateway {
     // Everything that needs the database happens before joining: once the avatar is in the engine, the next tick
     // may write to this socket, and the welcome must be the first thing the client hears.
     const pref = await this.deps.store.spawn.get(conn.user.id, office.id).catch(() => undefined);
-    const users = await this.deps.store.users.listByOrg(conn.user.orgId);
+    const orgSize = await this.deps.store.users.countByOrg(conn.user.orgId);
+    conn.watchingPeople = orgSize <= (this.opts.peopleLiveLimit ?? Infinity);
+    const users = conn.watchingPeople ? await this.deps.store.users.listByOrg(conn.user.orgId) : [];
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     const engine = this.deps.registry.engineFor(office);
     const look = lookOf(conn.user.id);
@@ -219,7 +246,7 @@ export class Gateway {
     const self = engine.join(
       { userId: conn.user.id, name: conn.user.name, look, availability: state.availability === 'Offline' ? 'Available' : state.availability, activity: state.activity === 'Offline' ? 'Available' : state.activity },
       { resume: hello.resume, mode: pref?.mode ?? 'default', saved: pref?.savedX != null && pref.savedY != null ? { x: pref.savedX, y: pref.savedY } : null },
-      { sendText: (t) => this.sendText(conn, t), sendBinary: (b) => this.sendBinary(conn, b) },
+      { sendText: (t) => this.sendText(conn, t), sendBinary: (b) => this.sendBinary(conn, b), queuedBytes: () => conn.socket.bufferedAmount },
       hello.viewport,
     );
     conn.engine = engine;
@@ -245,6 +272,7 @@ export class Gateway {
       self,
       spawn: spawnState(pref),
       people: users.map((u) => this.deps.presence.view(u, lookOf(u.id))),
+      ...(conn.watchingPeople ? {} : { peopleComplete: false }),
       iceServers: this.opts.iceServersFor(conn.user.id),
       conversationCap: this.opts.conversationCap,
     }));
@@ -288,6 +316,9 @@ export class Gateway {
         return this.reject(conn, 'BAD_REQUEST', 'Already said hello on this connection.', 'hello');
       case 'viewport':
         engine.setViewport(avatarId, msg.viewport.cols, msg.viewport.rows);
+        return;
+      case 'people.watch':
+        void this.watchPeople(conn, msg.on);
         return;
       case 'ping':
         this.sendText(conn, JSON.stringify({ t: 'pong', n: msg.n, serverTime: Date.now() }));
@@ -401,6 +432,19 @@ export class Gateway {
     this.deps.metrics.connectedUsers.set(this.byUser.size);
   }
 
+  /** Starts (with the whole list) or stops People-panel changes for one connection in a large organisation. */
+  private async watchPeople(conn: Connection, on: boolean): Promise<void> {
+    if (!on) {
+      // A small organisation always gets changes; switching them off there would only hide people.
+      if ((await this.deps.store.users.countByOrg(conn.user.orgId).catch(() => 0)) > (this.opts.peopleLiveLimit ?? Infinity)) conn.watchingPeople = false;
+      return;
+    }
+    conn.watchingPeople = true;
+    const users = await this.deps.store.users.listByOrg(conn.user.orgId).catch(() => undefined);
+    if (!users) return this.reject(conn, 'UNAVAILABLE', 'The people list could not be read right now; try again.', 'people.watch');
+    this.sendText(conn, JSON.stringify({ t: 'people', changed: users.map((u) => this.deps.presence.view(u, lookOf(u.id))) }));
+  }
+
   private async recheckSessions(): Promise<void> {
     for (const conn of [...this.byUser.values()]) {
       const ok = await this.deps.auth.sessionValid(conn.tokenHash).catch(() => true);
@@ -441,6 +485,7 @@ export class Gateway {
 
   closeAll(): void {
     clearInterval(this.sessionTimer);
+    clearInterval(this.peopleTimer);
     for (const c of [...this.byUser.values()]) {
       if (c.socket.readyState === c.socket.OPEN) c.socket.close(CloseCodes.GOING_AWAY, 'server shutting down');
     }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyError } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyError } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -62,6 +63,20 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Requests Node's HTTP parser refuses (a head over 16 KiB, raw non-ASCII or control bytes in the URL, broken
+    // framing) never reach a route; Fastify's default answer is an untyped JSON body, ours is a problem body.
+    clientErrorHandler: clientError,
+    // A path whose percent-encoding is not UTF-8 (`%FF`, `%C0%AF`, a lone surrogate) or a parameter over the router's
+    // length limit: answered here, before routing, so also typed here.
+    frameworkErrors: (err, req, reply) => {
+      const e = err.code === 'FST_ERR_BAD_URL'
+        ? new AppError('BAD_REQUEST', 400, 'The address is not valid: its percent-encoding is not UTF-8.')
+        : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('BAD_REQUEST', 414, 'A part of the address is too long.')
+          : toAppError(err);
+      if (e.status >= 500) req.log.error({ err }, 'request failed before routing');
+      void (reply as unknown as FastifyReply).status(e.status).type('application/problem+json').send(e.toProblem());
+    },
   });
   // The API speaks JSON only; any other body type is refused with 415 rather than half-parsed.
   http.removeContentTypeParser('text/plain');
@@ -70,11 +85,12 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
   const metrics = new Metrics();
-  const auth = new AuthService(store, { sessionTtlMs: config.sessionTtlMs, publicUrl: config.publicUrl, lockout: config.signInLockout });
+  const auth = new AuthService(store, { sessionTtlMs: config.sessionTtlMs, publicUrl: config.publicUrl, lockout: config.signInLockout, passwordCost: config.passwordCost });
   const registry = new OfficeRegistry({
     tickMs: config.tickMs,
     stepsPerSecond: config.stepsPerSecond,
     aoiMarginTiles: config.aoiMarginTiles,
+    aoiMode: config.aoiMode,
     resumeGraceMs: config.resumeGraceMs,
     conversationCap: config.conversationCap,
     conversationStillMs: config.conversationStillMs,
@@ -92,7 +108,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   );
   gateway = new Gateway(
     { store, auth, registry, presence, metrics, log: http.log },
-    { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, iceServersFor: (userId) => iceServersFor(config, userId) },
+    { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, peopleLiveLimit: config.peopleLiveLimit, iceServersFor: (userId) => iceServersFor(config, userId) },
   );
   const sweep = setInterval(() => presence.sweep(), 5000);
   sweep.unref();
@@ -151,6 +167,13 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     if (e.status >= 500) req.log.error({ err }, 'request failed');
     if (e.headers) void reply.headers(e.headers);
     void reply.status(e.status).type('application/problem+json').send(e.toProblem());
+  });
+
+  // Text is never allowed to carry NUL: PostgreSQL cannot store it in a text column (a lookup by an id with a NUL in
+  // it failed there with a 500), and no name, e-mail, password, id or device label has a use for it.
+  http.addHook('preValidation', async (req) => {
+    const where = nulAt(req.params, '') ?? nulAt(req.body, '');
+    if (where !== undefined) throw new AppError('VALIDATION_FAILED', 400, `Invalid request: ${where || '/'} must not contain the NUL character.`, [{ path: where || '/', message: 'must not contain the NUL character' }]);
   });
 
   // Cross-site request forgery: writes must come from our own pages (or from no browser at all), and carry JSON,
@@ -358,6 +381,42 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     cutOff({ orgId }, 'Your organisation was deleted.');
     for (const id of officeIds) registry.remove(id);
   }
+}
+
+/**
+ * The JSON pointer of the first string (or property name) holding U+0000 in a parsed body or the route parameters,
+ * or undefined. Iterative, so a deeply nested body cannot overflow the stack.
+ */
+function nulAt(value: unknown, root: string): string | undefined {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, child] of Object.entries(v)) {
+        const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (k.includes('\u0000')) return at;
+        stack.push([child, at]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Node's HTTP parser refused the request: answer with a problem body, as Node would, then drop the connection. */
+function clientError(this: FastifyInstance, err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'The request took too long to arrive.']
+      : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'The request line and headers are larger than 16 KiB.']
+        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  this.log.debug({ err }, 'client broke HTTP');
+  const body = JSON.stringify(new AppError('BAD_REQUEST', status, detail).toProblem());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 function toAppError(err: FastifyError | AppError): AppError {

@@ -9,17 +9,26 @@ class RecordingSink implements ClientSink {
   texts: AvatarsMsg[] = [];
   binaries: Uint8Array[] = [];
   mirror = new Map<number, { x: number; y: number }>();
+  availability = new Map<number, string>();
   corrections: ReturnType<typeof decodeCorrection>[] = [];
+  /** Clients sharing a window share one world frame, which may carry their own step back; the SDK skips it. */
+  selfId = -1;
   sendText(text: string): void {
     const msg = JSON.parse(text) as AvatarsMsg;
+    if (msg.t !== 'avatars') return;
     this.texts.push(msg);
     for (const id of msg.leave) this.mirror.delete(id);
-    for (const a of msg.enter) this.mirror.set(a.avatarId, { x: a.x, y: a.y });
+    for (const a of msg.enter) {
+      this.mirror.set(a.avatarId, { x: a.x, y: a.y });
+      this.availability.set(a.avatarId, a.availability);
+    }
+    for (const u of msg.update ?? []) if (this.mirror.has(u.avatarId) || u.avatarId === this.selfId) this.availability.set(u.avatarId, u.availability);
   }
   sendBinary(bytes: Uint8Array): void {
     this.binaries.push(bytes);
     if (bytes[0] === BinaryKind.WORLD) {
       for (const m of decodeWorld(bytes).moves) {
+        if (m.avatarId === this.selfId) continue;
         expect(this.mirror.has(m.avatarId)).toBe(true); // never a move for an avatar the client was not told about
         this.mirror.set(m.avatarId, { x: m.x, y: m.y });
       }
@@ -33,6 +42,11 @@ const member = (userId: string): Member => ({ userId, name: userId, look: 0, ava
 let clock = 0;
 const engine = () => new OfficeEngine('o1', hall, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 60_000, now: () => clock });
 const view = { cols: 10, rows: 6 };
+function joinAs(e: OfficeEngine, ...args: Parameters<OfficeEngine['join']>) {
+  const info = e.join(...args);
+  if (args[2] instanceof RecordingSink) args[2].selfId = info.avatarId;
+  return info;
+}
 
 describe('OfficeEngine', () => {
   it('sends a client only the avatars around its viewport, and forgets those that walk away', () => {
@@ -40,9 +54,9 @@ describe('OfficeEngine', () => {
     const near = new RecordingSink();
     const far = new RecordingSink();
     const walker = new RecordingSink();
-    e.join(member('near'), { mode: 'default', resume: { x: 5, y: 5 } }, near, view);
-    e.join(member('far'), { mode: 'default', resume: { x: 55, y: 5 } }, far, view);
-    const w = e.join(member('walker'), { mode: 'default', resume: { x: 6, y: 5 } }, walker, view);
+    joinAs(e, member('near'), { mode: 'default', resume: { x: 5, y: 5 } }, near, view);
+    joinAs(e, member('far'), { mode: 'default', resume: { x: 55, y: 5 } }, far, view);
+    const w = joinAs(e, member('walker'), { mode: 'default', resume: { x: 6, y: 5 } }, walker, view);
     e.tick();
     expect([...near.mirror.keys()]).toEqual([w.avatarId]);
     expect(far.mirror.size).toBe(0);
@@ -61,7 +75,7 @@ describe('OfficeEngine', () => {
   it('rejects illegal steps with a correction and does not move the avatar', () => {
     const e = engine();
     const s = new RecordingSink();
-    const a = e.join(member('a'), { mode: 'default', resume: { x: 1, y: 1 } }, s, view);
+    const a = joinAs(e, member('a'), { mode: 'default', resume: { x: 1, y: 1 } }, s, view);
     clock += 1000;
     expect(e.handleMove(a.avatarId, { seq: 1, x: 0, y: 1, dir: 'left', moving: false })).toEqual({ ok: false, reason: 'blocked' });
     expect(e.handleMove(a.avatarId, { seq: 2, x: 3, y: 1, dir: 'right', moving: false })).toEqual({ ok: false, reason: 'not-adjacent' });
@@ -76,7 +90,7 @@ describe('OfficeEngine', () => {
         (actions) => {
           const e = engine();
           const sinks = Array.from({ length: 6 }, () => new RecordingSink());
-          const ids = sinks.map((s, i) => e.join(member(`u${i}`), { mode: 'default', resume: { x: 2 + i * 9, y: 2 + (i % 3) * 3 } }, s, view).avatarId);
+          const ids = sinks.map((s, i) => joinAs(e, member(`u${i}`), { mode: 'default', resume: { x: 2 + i * 9, y: 2 + (i % 3) * 3 } }, s, view).avatarId);
           for (const act of actions) {
             clock += act.dt;
             const p = e.positionOf(ids[act.who]!)!;
@@ -106,9 +120,9 @@ describe('OfficeEngine', () => {
 
   it('teleports next to a person onto a free tile and resumes a recent leaver in place', () => {
     const e = engine();
-    const a = e.join(member('a'), { mode: 'default', resume: { x: 10, y: 5 } }, new RecordingSink(), view);
+    const a = joinAs(e, member('a'), { mode: 'default', resume: { x: 10, y: 5 } }, new RecordingSink(), view);
     const bs = new RecordingSink();
-    const b = e.join(member('b'), { mode: 'default', resume: { x: 40, y: 5 } }, bs, view);
+    const b = joinAs(e, member('b'), { mode: 'default', resume: { x: 40, y: 5 } }, bs, view);
     expect(e.teleportNextTo(b.avatarId, 'a')).toBe('ok');
     const p = e.positionOf(b.avatarId)!;
     expect(Math.abs(p.x - 10) + Math.abs(p.y - 5)).toBe(1);
@@ -116,17 +130,17 @@ describe('OfficeEngine', () => {
     expect(e.teleportNextTo(b.avatarId, 'nobody')).toBe('PERSON_NOT_FOUND');
 
     e.leave(a.avatarId);
-    const again = e.join(member('a'), { mode: 'default' }, new RecordingSink(), view);
+    const again = joinAs(e, member('a'), { mode: 'default' }, new RecordingSink(), view);
     expect(again).toMatchObject({ x: 10, y: 5 });
   });
 
   it('spawns at the saved point when asked, else on a spawn tile', () => {
     const e = engine();
-    expect(e.join(member('s'), { mode: 'saved', saved: { x: 30, y: 8 } }, new RecordingSink(), view)).toMatchObject({ x: 30, y: 8 });
-    const d = e.join(member('d'), { mode: 'default', saved: { x: 30, y: 8 } }, new RecordingSink(), view);
+    expect(joinAs(e, member('s'), { mode: 'saved', saved: { x: 30, y: 8 } }, new RecordingSink(), view)).toMatchObject({ x: 30, y: 8 });
+    const d = joinAs(e, member('d'), { mode: 'default', saved: { x: 30, y: 8 } }, new RecordingSink(), view);
     expect(hall.isWalkable(d.x, d.y)).toBe(true);
     // A saved point that became a wall falls back to a spawn tile.
-    expect(hall.isWalkable(e.join(member('w'), { mode: 'saved', saved: { x: 0, y: 0 } }, new RecordingSink(), view).x, 1)).toBe(true);
+    expect(hall.isWalkable(joinAs(e, member('w'), { mode: 'saved', saved: { x: 0, y: 0 } }, new RecordingSink(), view).x, 1)).toBe(true);
   });
 
   it('refuses a step into a full meeting room with a correction and ROOM_FULL, and lets people in once there is space', () => {
@@ -145,9 +159,9 @@ describe('OfficeEngine', () => {
         if (t.includes('"avatars"')) orig(t);
       };
     });
-    const a = e.join(member('a'), { mode: 'default', resume: { x: 5, y: 1 } }, sinks[0]!, view);
-    const b = e.join(member('b'), { mode: 'default', resume: { x: 7, y: 3 } }, sinks[1]!, view);
-    const c = e.join(member('c'), { mode: 'default', resume: { x: 4, y: 2 } }, sinks[2]!, view);
+    const a = joinAs(e, member('a'), { mode: 'default', resume: { x: 5, y: 1 } }, sinks[0]!, view);
+    const b = joinAs(e, member('b'), { mode: 'default', resume: { x: 7, y: 3 } }, sinks[1]!, view);
+    const c = joinAs(e, member('c'), { mode: 'default', resume: { x: 4, y: 2 } }, sinks[2]!, view);
     clock += 1000;
     e.tick();
     expect(e.conversationStateOf(a.avatarId)).toMatchObject({ kind: 'room', roomName: 'Tiny room' });
@@ -165,4 +179,88 @@ describe('OfficeEngine', () => {
     e.tick();
     expect(e.conversationStateOf(c.avatarId)!.members.map((m) => m.userId).sort()).toEqual(['a', 'c']);
   });
+
+  // The AOI bookkeeping keeps no per-client set of known avatars; this checks, against a brute-force definition, that
+  // what every client was told is exactly right after every tick, across walking, teleports, leaving, rejoining,
+  // resizing and presence changes, in both modes.
+  for (const aoiMode of ['aoi', 'broadcast'] as const) {
+    it(`each client knows exactly the avatars in the cells around its view, with true positions (${aoiMode}, property)`, () => {
+      const big = OfficeMap.fromTiled(tiledFromAscii(['#'.repeat(72), ...Array.from({ length: 46 }, () => '#' + 'S'.repeat(70) + '#'), '#'.repeat(72)]));
+      const people = 10;
+      const action = fc.oneof(
+        fc.record({ kind: fc.constant('step' as const), who: fc.nat(people - 1), dir: fc.constantFrom('up', 'down', 'left', 'right') as fc.Arbitrary<'up' | 'down' | 'left' | 'right'>, times: fc.integer({ min: 1, max: 12 }) }),
+        fc.record({ kind: fc.constant('teleport' as const), who: fc.nat(people - 1), to: fc.nat(people - 1) }),
+        fc.record({ kind: fc.constant('rejoin' as const), who: fc.nat(people - 1), x: fc.integer({ min: 1, max: 70 }), y: fc.integer({ min: 1, max: 46 }) }),
+        fc.record({ kind: fc.constant('leave' as const), who: fc.nat(people - 1) }),
+        fc.record({ kind: fc.constant('viewport' as const), who: fc.nat(people - 1), cols: fc.integer({ min: 1, max: 60 }), rows: fc.integer({ min: 1, max: 40 }) }),
+        fc.record({ kind: fc.constant('presence' as const), who: fc.nat(people - 1), dnd: fc.boolean() }),
+        fc.record({ kind: fc.constant('tick' as const) }),
+      );
+      fc.assert(
+        fc.property(fc.array(action, { maxLength: 120 }), fc.array(fc.tuple(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 46 })), { minLength: people, maxLength: people }), (actions, starts) => {
+          const e = new OfficeEngine('o3', big, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 0, now: () => clock, aoiMode });
+          const sinks: (RecordingSink | undefined)[] = [];
+          const ids: (number | undefined)[] = [];
+          const views = Array.from({ length: people }, () => ({ cols: 16, rows: 10 }));
+          const join = (i: number, x: number, y: number) => {
+            sinks[i] = new RecordingSink();
+            ids[i] = joinAs(e, member(`p${i}`), { mode: 'default', resume: { x, y } }, sinks[i]!, views[i]!).avatarId;
+          };
+          starts.forEach(([x, y], i) => join(i, x, y));
+          const check = () => {
+            e.tick();
+            for (let i = 0; i < people; i++) {
+              if (ids[i] === undefined) continue;
+              const me = e.positionOf(ids[i]!)!;
+              const rect = aoiMode === 'broadcast' ? e.aoi.wholeRect() : e.aoi.viewRect(me, views[i]!.cols, views[i]!.rows, 2);
+              const expected = new Map<number, { x: number; y: number }>();
+              ids.forEach((other, j) => {
+                if (other === undefined || j === i) return;
+                const o = e.positionOf(other)!;
+                if (e.aoi.rectHas(rect, e.aoi.cellOf(o.x, o.y))) expected.set(other, { x: o.x, y: o.y });
+              });
+              expect(new Map([...sinks[i]!.mirror].sort((a, b) => a[0] - b[0]))).toEqual(new Map([...expected].sort((a, b) => a[0] - b[0])));
+              for (const id of expected.keys()) {
+                const j = ids.indexOf(id);
+                expect(sinks[i]!.availability.get(id)).toBe(dnd[j] ? 'DoNotDisturb' : 'Available');
+              }
+            }
+          };
+          const dnd = Array.from({ length: people }, () => false);
+          check();
+          for (const act of actions) {
+            const id = ids[act.kind === 'tick' ? 0 : act.who];
+            if (act.kind === 'tick') check();
+            else if (act.kind === 'rejoin') {
+              if (id !== undefined) e.leave(id);
+              dnd[act.who] = false;
+              join(act.who, act.x, act.y);
+            } else if (id === undefined) continue;
+            else if (act.kind === 'leave') {
+              e.leave(id);
+              ids[act.who] = undefined;
+            } else if (act.kind === 'step') {
+              for (let n = 0; n < act.times; n++) {
+                clock += 260;
+                const p = e.positionOf(id)!;
+                const d = { up: [0, -1], down: [0, 1], left: [-1, 0], right: [1, 0] }[act.dir];
+                e.handleMove(id, { seq: n, x: p.x + d[0]!, y: p.y + d[1]!, dir: act.dir, moving: n < act.times - 1 });
+                if (n % 2 === 1) check();
+              }
+            } else if (act.kind === 'teleport') {
+              if (ids[act.to] !== undefined) e.teleportNextTo(id, `p${act.to}`);
+            } else if (act.kind === 'viewport') {
+              views[act.who] = { cols: act.cols, rows: act.rows };
+              e.setViewport(id, act.cols, act.rows);
+            } else if (act.kind === 'presence') {
+              dnd[act.who] = act.dnd;
+              e.setPresence(`p${act.who}`, act.dnd ? 'DoNotDisturb' : 'Available', act.dnd ? 'Presenting' : 'Available');
+            }
+          }
+          check();
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
 });

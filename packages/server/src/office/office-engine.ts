@@ -4,14 +4,16 @@ import {
   type ErrorCode, type MoveFrame, type RtcSignal,
 } from '@metaoffice/protocol';
 import {
-  AoiGrid, ConversationRules, OfficeMap, StepRateLimiter, checkStep, nearestWalkable,
-  type ConversationChange, type ConversationView, type TilePos,
+  AoiGrid, ConversationRules, EMPTY_RECT, OfficeMap, StepRateLimiter, checkStep, nearestWalkable,
+  type CellRect, type ConversationChange, type ConversationView, type TilePos,
 } from '@metaoffice/world';
 
 /** Where the engine writes to one client; the gateway adapts a WebSocket to it. */
 export interface ClientSink {
   sendText(text: string): void;
   sendBinary(bytes: Uint8Array): void;
+  /** Bytes queued for this client and not yet written to the network; a slow client is sent fewer moves. */
+  queuedBytes?(): number;
 }
 
 export interface Member {
@@ -42,10 +44,43 @@ interface Avatar {
   activity: Activity;
   viewCols: number;
   viewRows: number;
-  /** Avatars this client has been told about and not yet told to forget. */
-  known: Set<number>;
+  /** The AOI cell the avatar stands in now. */
+  cell: number;
+  /** The cell it stood in at the end of the last tick, as every client was told; -1 until its first tick. */
+  tickCell: number;
+  /**
+   * The cells this client saw at the end of the last tick. What it knows is exactly the avatars whose `tickCell` lies
+   * in `win`, so no per-client set of known avatars is kept (that set would cost kilobytes per person at 10,000).
+   */
+  win: CellRect;
+  /** How many cells `win` reaches from the avatar's own cell (-1 before its first tick): bounds "who sees a cell". */
+  reach: number;
+  /** Moves were skipped because the client's socket was backed up; it gets a full resync once it drains. */
+  stale: boolean;
   readonly sink: ClientSink;
   readonly limiter: StepRateLimiter;
+}
+
+/** What one client is told in this tick's JSON frame. */
+interface Pending {
+  enter: AvatarInfo[];
+  leave: number[];
+  update: { avatarId: number; availability: Availability; activity: Activity }[];
+}
+
+/** An avatar that changed cell, joined (from -1) or left (to -1) since the last tick. */
+interface CellChange {
+  avatarId: number;
+  avatar: Avatar | undefined;
+  from: number;
+  to: number;
+}
+
+/** Past this many queued bytes a client is skipped for moves (not for enters and leaves) until it catches up. */
+const SHED_QUEUED_BYTES = 64 * 1024;
+
+function sameRect(a: CellRect, b: CellRect): boolean {
+  return a.c0 === b.c0 && a.c1 === b.c1 && a.r0 === b.r0 && a.r1 === b.r1;
 }
 
 export interface EngineOptions {
@@ -58,6 +93,8 @@ export interface EngineOptions {
   conversationCap?: number;
   /** How long two people must stand still next to each other before their call starts. */
   conversationStillMs?: number;
+  /** 'aoi' (default) sends each client only what is around its viewport; 'broadcast' sends everything to everyone. */
+  aoiMode?: 'aoi' | 'broadcast';
   /** Called after each tick with its duration, for metrics. */
   onTick?: (ms: number, framesOut: number, bytesOut: number) => void;
   /** Someone entered or left a call (walk-up or meeting room); presence shows them Busy / InACall. */
@@ -72,12 +109,22 @@ export type MoveOutcome = { ok: true } | { ok: false; reason: CorrectionReason }
  * viewport: avatars that came into view (JSON), moves of avatars already known (binary), and those that left.
  */
 export class OfficeEngine {
-  readonly aoi: AoiGrid;
+  readonly aoi: AoiGrid<Avatar>;
   private readonly avatars = new Map<number, Avatar>();
   private readonly byUser = new Map<string, number>();
   /** Avatars that moved, turned, stopped or jumped since the last tick. */
-  private readonly moved = new Set<number>();
-  private readonly presenceChanged = new Set<number>();
+  private readonly moved = new Set<Avatar>();
+  private readonly presenceChanged = new Set<Avatar>();
+  /** Avatars whose window may have changed: they moved, joined or resized their viewport. */
+  private readonly winDirty = new Set<Avatar>();
+  /** Avatars that changed cell or joined since the last tick. */
+  private readonly crossed = new Set<Avatar>();
+  /** Avatars that left since the last tick, with the cell the others last saw them in. */
+  private departed: CellChange[] = [];
+  /** How many avatars have each window reach, so searches use the largest reach present, not a fixed worst case. */
+  private readonly reachCounts: number[] = [];
+  /** Search radius in cells for "who can see this cell": the largest window reach plus one. */
+  private scanReach = 1;
   /** Avatars per tile index, so teleports and spawns land on free tiles. */
   private readonly occupancy = new Map<number, number>();
   /** Where recently disconnected users stood, so a reload or a dropped link resumes in place. */
@@ -85,7 +132,6 @@ export class OfficeEngine {
   /** Who talks with whom: walk-up conversations and meeting rooms, decided by the pure rules in `world`. */
   readonly conversations: ConversationRules;
   private chatSeq = 0;
-  private membershipChanged = false;
   private nextAvatarId = 1;
   private tickNo = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -96,7 +142,7 @@ export class OfficeEngine {
     readonly map: OfficeMap,
     private readonly opts: EngineOptions,
   ) {
-    this.aoi = new AoiGrid(map.width, map.height);
+    this.aoi = new AoiGrid<Avatar>(map.width, map.height);
     this.now = opts.now ?? Date.now;
     this.conversations = new ConversationRules({
       cap: opts.conversationCap ?? 6,
@@ -138,17 +184,22 @@ export class OfficeEngine {
       activity: member.activity,
       viewCols: viewport.cols,
       viewRows: viewport.rows,
-      known: new Set(),
+      cell: -1,
+      tickCell: -1,
+      win: EMPTY_RECT,
+      reach: -1,
+      stale: false,
       sink,
       // A burst of 3 absorbs steps a busy browser sends bunched together; the long-run speed stays capped.
       limiter: new StepRateLimiter(this.opts.stepsPerSecond, 3),
     };
     this.avatars.set(avatar.avatarId, avatar);
     this.byUser.set(member.userId, avatar.avatarId);
-    this.aoi.insert(avatar.avatarId, avatar.x, avatar.y);
+    avatar.cell = this.aoi.insert(avatar, avatar.x, avatar.y);
     this.occupy(avatar.x, avatar.y, 1);
     this.ghosts.delete(member.userId);
-    this.membershipChanged = true;
+    this.crossed.add(avatar);
+    this.winDirty.add(avatar);
     this.conversations.upsert(this.personState(avatar), this.now());
     return this.info(avatar);
   }
@@ -158,15 +209,18 @@ export class OfficeEngine {
     if (!a) return;
     this.avatars.delete(avatarId);
     if (this.byUser.get(a.userId) === avatarId) this.byUser.delete(a.userId);
-    this.aoi.remove(avatarId);
+    this.aoi.remove(a);
     this.occupy(a.x, a.y, -1);
-    this.moved.delete(avatarId);
-    this.presenceChanged.delete(avatarId);
+    this.moved.delete(a);
+    this.presenceChanged.delete(a);
+    this.winDirty.delete(a);
+    this.crossed.delete(a);
+    if (a.tickCell >= 0) this.departed.push({ avatarId, avatar: undefined, from: a.tickCell, to: -1 });
+    this.setReach(a, -1);
     // Leaving the office leaves the call at once, not at the next tick, so peers tear down promptly.
     this.conversations.remove(avatarId, this.now());
     this.applyConversationChanges(this.conversations.evaluate(this.now()));
     if (this.opts.resumeGraceMs > 0) this.ghosts.set(a.userId, { x: a.x, y: a.y, dir: a.dir, until: this.now() + this.opts.resumeGraceMs });
-    this.membershipChanged = true;
   }
 
   /** Applies one step or turn from a client; an illegal one is answered with a correction to the true position. */
@@ -196,11 +250,11 @@ export class OfficeEngine {
       a.x = to.x;
       a.y = to.y;
       this.occupy(a.x, a.y, 1);
-      this.aoi.move(avatarId, a.x, a.y);
+      this.relocate(a);
     }
     a.dir = m.dir;
     a.moving = m.moving;
-    this.moved.add(avatarId);
+    this.moved.add(a);
     this.conversations.upsert(this.personState(a), this.now());
     return { ok: true };
   }
@@ -210,7 +264,7 @@ export class OfficeEngine {
     if (!a) return;
     a.viewCols = cols;
     a.viewRows = rows;
-    this.membershipChanged = true;
+    this.winDirty.add(a);
   }
 
   locate(userId: string): TilePos | undefined {
@@ -237,8 +291,8 @@ export class OfficeEngine {
     this.occupy(a.x, a.y, 1);
     a.dir = faceTowards(spot, target);
     a.moving = false;
-    this.aoi.move(avatarId, a.x, a.y);
-    this.moved.add(avatarId);
+    this.relocate(a);
+    this.moved.add(a);
     this.conversations.upsert(this.personState(a), this.now());
     // The seq 0 correction tells the client this jump was the server's doing, not an answer to a step.
     a.sink.sendBinary(encodeCorrection({ seq: 0, x: a.x, y: a.y, dir: a.dir, reason: 'teleport' }));
@@ -251,59 +305,237 @@ export class OfficeEngine {
     if (!a || (a.availability === availability && a.activity === activity)) return;
     a.availability = availability;
     a.activity = activity;
-    this.presenceChanged.add(a.avatarId);
+    this.presenceChanged.add(a);
     // Do-not-disturb is Focus: out of any call at once, and nobody can start one with them.
     this.conversations.upsert(this.personState(a), this.now());
   }
 
-  /** One authoritative tick: a batched, area-of-interest-filtered update per client. */
+  /**
+   * One authoritative tick: every client gets one JSON frame for avatars that came into or left its view (and
+   * presence changes) and one binary frame with the moves in the cells it sees. The work scales with what changed,
+   * not with clients × visible avatars: moves are encoded once per cell and the frame is shared by every client
+   * whose window covers the same cells; enters and leaves are worked out only for avatars that changed cell and for
+   * clients whose window moved.
+   */
   tick(): void {
     const started = performance.now();
     this.tickNo = (this.tickNo + 1) >>> 0;
     this.applyConversationChanges(this.conversations.evaluate(this.now()));
     let frames = 0;
     let bytes = 0;
-    if (this.moved.size > 0 || this.presenceChanged.size > 0 || this.membershipChanged) {
-      const margin = this.opts.aoiMarginTiles;
-      for (const a of this.avatars.values()) {
-        const visible = new Set<number>();
-        for (const cell of this.aoi.viewCells({ x: a.x, y: a.y }, a.viewCols, a.viewRows, margin)) {
-          for (const id of this.aoi.idsInCell(cell)) if (id !== a.avatarId) visible.add(id);
-        }
-        const enter: AvatarInfo[] = [];
-        const moves: AvatarMove[] = [];
-        const update: { avatarId: number; availability: Availability; activity: Activity }[] = [];
-        for (const id of visible) {
-          const o = this.avatars.get(id)!;
-          if (!a.known.has(id)) enter.push(this.info(o));
-          else {
-            if (this.moved.has(id)) moves.push({ avatarId: id, x: o.x, y: o.y, dir: o.dir, moving: o.moving });
-            if (this.presenceChanged.has(id)) update.push({ avatarId: id, availability: o.availability, activity: o.activity });
-          }
-        }
-        const leave: number[] = [];
-        for (const id of a.known) if (!visible.has(id)) leave.push(id);
-        if (this.presenceChanged.has(a.avatarId)) update.push({ avatarId: a.avatarId, availability: a.availability, activity: a.activity });
-        a.known = visible;
-        if (enter.length || leave.length || update.length) {
-          const text = JSON.stringify({ t: 'avatars', tick: this.tickNo, enter, leave, update });
-          a.sink.sendText(text);
-          frames++;
-          bytes += text.length;
-        }
-        if (moves.length) {
-          const bin = encodeWorld(this.tickNo, moves);
-          a.sink.sendBinary(bin);
-          frames++;
-          bytes += bin.byteLength;
+
+    // 1. New windows, and who jumped (teleport, correction across the map) rather than walked.
+    const newWin = new Map<Avatar, CellRect>();
+    const jumped: Avatar[] = [];
+    let reach = this.maxReach();
+    for (const a of this.winDirty) {
+      const w = this.windowOf(a);
+      if (!sameRect(w, a.win)) {
+        newWin.set(a, w);
+        reach = Math.max(reach, this.reachOf(a, w));
+      }
+      if (a.tickCell >= 0 && this.cellDistance(a.tickCell, a.cell) > 1) jumped.push(a);
+    }
+    // Walking moves a client at most one cell per tick, hence the extra cell.
+    this.scanReach = reach + 1;
+    const winNow = (c: Avatar) => newWin.get(c) ?? c.win;
+    const pending = new Map<Avatar, Pending>();
+    const pend = (c: Avatar): Pending => {
+      let p = pending.get(c);
+      if (!p) pending.set(c, (p = { enter: [], leave: [], update: [] }));
+      return p;
+    };
+    // Whether client c knew o before this tick (k0) and should know it after (k1); a difference is an enter or leave.
+    const judge = (c: Avatar, o: CellChange): void => {
+      if (c.avatarId === o.avatarId) return;
+      const k0 = this.aoi.rectHas(c.win, o.from);
+      const k1 = this.aoi.rectHas(winNow(c), o.to);
+      if (k0 && !k1) pend(c).leave.push(o.avatarId);
+      else if (!k0 && k1) pend(c).enter.push(this.info(o.avatar!));
+    };
+
+    // 2. Avatars that changed cell, joined or left, against every client near enough to have seen them.
+    const changes: CellChange[] = this.departed;
+    for (const o of this.crossed) changes.push({ avatarId: o.avatarId, avatar: o, from: o.tickCell, to: o.cell });
+    const jumpedSet = new Set(jumped);
+    for (const o of changes) {
+      this.forEachNear(o.from, o.to, (c) => {
+        if (!jumpedSet.has(c)) judge(c, o);
+      });
+    }
+    // 3. Clients whose window moved, against the avatars that stayed in their cell (the rest was step 2). Such an
+    //    avatar can only enter or leave if its cell is in one window and not the other.
+    for (const [c, w1] of newWin) {
+      const w0 = c.win;
+      const visit = (o: Avatar) => {
+        if (o.tickCell === o.cell) judge(c, { avatarId: o.avatarId, avatar: o, from: o.tickCell, to: o.cell });
+      };
+      this.forEachInRect(w1, w0, visit);
+      this.forEachInRect(w0, w1, visit);
+    }
+    // A client that jumped may be far from where it was: check it against every change directly (teleports are rare).
+    for (const c of jumped) for (const o of changes) judge(c, o);
+
+    // 4. Presence changes reach everyone who sees the avatar after this tick, and the avatar itself.
+    for (const o of this.presenceChanged) {
+      const u = { avatarId: o.avatarId, availability: o.availability, activity: o.activity };
+      pend(o).update.push(u);
+      this.forEachNear(o.cell, -1, (c) => {
+        if (c !== o && this.aoi.rectHas(winNow(c), o.cell)) pend(c).update.push(u);
+      });
+      for (const c of jumped) if (c !== o && this.aoi.rectHas(winNow(c), o.cell)) pend(c).update.push(u);
+    }
+
+    // 5. Moves, encoded once per cell.
+    const cellMoves = new Map<number, AvatarMove[]>();
+    for (const o of this.moved) {
+      let list = cellMoves.get(o.cell);
+      if (!list) cellMoves.set(o.cell, (list = []));
+      list.push({ avatarId: o.avatarId, x: o.x, y: o.y, dir: o.dir, moving: o.moving });
+    }
+
+    // 6. Send: the JSON first, so an avatar is entered before its first move; then the world frame, shared between
+    //    every client whose window covers the same cells.
+    const frameFor = new Map<number, Uint8Array | null>();
+    for (const c of this.avatars.values()) {
+      const p = pending.get(c);
+      if (p && (p.enter.length || p.leave.length || p.update.length)) {
+        const text = JSON.stringify({ t: 'avatars', tick: this.tickNo, enter: p.enter, leave: p.leave, update: p.update });
+        c.sink.sendText(text);
+        frames++;
+        bytes += text.length;
+      }
+      const w = winNow(c);
+      // Overload: a client whose socket is backed up skips moves, never enters or leaves; once it drains it gets every
+      // position in view at once, so it always ends on the true stop positions.
+      if ((c.sink.queuedBytes?.() ?? 0) > SHED_QUEUED_BYTES) {
+        c.stale = true;
+        continue;
+      }
+      let bin: Uint8Array | null;
+      if (c.stale) {
+        c.stale = false;
+        const all: AvatarMove[] = [];
+        this.forEachInRect(w, undefined, (o) => {
+          if (o !== c) all.push({ avatarId: o.avatarId, x: o.x, y: o.y, dir: o.dir, moving: o.moving });
+        });
+        bin = all.length ? encodeWorld(this.tickNo, all) : null;
+      } else {
+        if (cellMoves.size === 0) continue;
+        const key = ((w.r0 * this.aoi.rows + w.r1) * this.aoi.cols + w.c0) * this.aoi.cols + w.c1;
+        bin = frameFor.get(key) ?? null;
+        if (!frameFor.has(key)) {
+          const moves: AvatarMove[] = [];
+          this.forEachCellInRect(w, undefined, (cell) => {
+            const list = cellMoves.get(cell);
+            if (list) for (const m of list) moves.push(m);
+          });
+          bin = moves.length ? encodeWorld(this.tickNo, moves) : null;
+          frameFor.set(key, bin);
         }
       }
-      this.moved.clear();
-      this.presenceChanged.clear();
-      this.membershipChanged = false;
+      if (bin) {
+        c.sink.sendBinary(bin);
+        frames++;
+        bytes += bin.byteLength;
+      }
     }
+
+    // 7. What every client was told is now the baseline for the next tick.
+    for (const o of this.crossed) o.tickCell = o.cell;
+    for (const [c, w] of newWin) {
+      c.win = w;
+      this.setReach(c, this.reachOf(c, w));
+    }
+    this.scanReach = this.maxReach() + 1;
+    this.crossed.clear();
+    this.departed = [];
+    this.winDirty.clear();
+    this.moved.clear();
+    this.presenceChanged.clear();
     this.expireGhosts();
     this.opts.onTick?.(performance.now() - started, frames, bytes);
+  }
+
+  /** Re-indexes an avatar after it changed tile. */
+  private relocate(a: Avatar): void {
+    const { to } = this.aoi.move(a, a.x, a.y);
+    if (to !== a.cell) {
+      a.cell = to;
+      if (a.tickCell >= 0) this.crossed.add(a);
+    }
+    this.winDirty.add(a);
+  }
+
+  private windowOf(a: Avatar): CellRect {
+    if (this.opts.aoiMode === 'broadcast') return this.aoi.wholeRect();
+    return this.aoi.viewRect({ x: a.x, y: a.y }, a.viewCols, a.viewRows, this.opts.aoiMarginTiles);
+  }
+
+  private cellDistance(a: number, b: number): number {
+    const cols = this.aoi.cols;
+    return Math.max(Math.abs((a % cols) - (b % cols)), Math.abs(Math.floor(a / cols) - Math.floor(b / cols)));
+  }
+
+  private reachOf(a: Avatar, w: CellRect): number {
+    if (w.c0 > w.c1) return 0;
+    const col = a.cell % this.aoi.cols;
+    const row = Math.floor(a.cell / this.aoi.cols);
+    return Math.max(col - w.c0, w.c1 - col, row - w.r0, w.r1 - row, 0);
+  }
+
+  /** Keeps the reach histogram; -1 takes the avatar out of it. */
+  private setReach(a: Avatar, reach: number): void {
+    if (a.reach >= 0) this.reachCounts[a.reach] = (this.reachCounts[a.reach] ?? 1) - 1;
+    a.reach = reach;
+    if (reach >= 0) this.reachCounts[reach] = (this.reachCounts[reach] ?? 0) + 1;
+  }
+
+  private maxReach(): number {
+    for (let r = this.reachCounts.length - 1; r > 0; r--) if ((this.reachCounts[r] ?? 0) > 0) return r;
+    return 0;
+  }
+
+  /**
+   * Every avatar that could see cell `a` or cell `b` (-1 for none): those standing within the largest window reach,
+   * plus one cell for a client that walked. Overlapping searches around the two cells are merged, so each avatar is
+   * visited at most once.
+   */
+  private forEachNear(a: number, b: number, fn: (c: Avatar) => void): void {
+    const r = this.scanReach;
+    const cols = this.aoi.cols;
+    const box = (cell: number): CellRect => {
+      const col = cell % cols;
+      const row = Math.floor(cell / cols);
+      return { c0: Math.max(0, col - r), c1: Math.min(cols - 1, col + r), r0: Math.max(0, row - r), r1: Math.min(this.aoi.rows - 1, row + r) };
+    };
+    if (a < 0 && b < 0) return;
+    if (a < 0 || b < 0 || a === b) return this.forEachInRect(box(a < 0 ? b : a), undefined, fn);
+    const ba = box(a);
+    const bb = box(b);
+    if (ba.c0 <= bb.c1 + 1 && bb.c0 <= ba.c1 + 1 && ba.r0 <= bb.r1 + 1 && bb.r0 <= ba.r1 + 1) {
+      this.forEachInRect({ c0: Math.min(ba.c0, bb.c0), c1: Math.max(ba.c1, bb.c1), r0: Math.min(ba.r0, bb.r0), r1: Math.max(ba.r1, bb.r1) }, undefined, fn);
+    } else {
+      this.forEachInRect(ba, undefined, fn);
+      this.forEachInRect(bb, undefined, fn);
+    }
+  }
+
+  /** Every avatar standing in the cells of `rect` that are not in `except`. */
+  private forEachInRect(rect: CellRect, except: CellRect | undefined, fn: (o: Avatar) => void): void {
+    this.forEachCellInRect(rect, except, (cell) => {
+      for (const o of this.aoi.idsInCell(cell)) fn(o);
+    });
+  }
+
+  private forEachCellInRect(rect: CellRect, except: CellRect | undefined, fn: (cell: number) => void): void {
+    const cols = this.aoi.cols;
+    for (let row = rect.r0; row <= rect.r1; row++) {
+      for (let col = rect.c0; col <= rect.c1; col++) {
+        if (except && col >= except.c0 && col <= except.c1 && row >= except.r0 && row <= except.r1) continue;
+        fn(row * cols + col);
+      }
+    }
   }
 
   /** Members lock or unlock their walk-up conversation. */
@@ -340,7 +572,10 @@ export class OfficeEngine {
     if (!a) return;
     const msg = JSON.stringify({ t: 'reaction', avatarId, emoji });
     a.sink.sendText(msg);
-    for (const other of this.avatars.values()) if (other !== a && other.known.has(avatarId)) other.sink.sendText(msg);
+    if (a.tickCell < 0) return;
+    this.forEachNear(a.tickCell, -1, (other) => {
+      if (other !== a && this.aoi.rectHas(other.win, a.tickCell)) other.sink.sendText(msg);
+    });
   }
 
   conversationStateOf(avatarId: number): ConversationState | null {

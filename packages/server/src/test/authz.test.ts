@@ -248,6 +248,7 @@ describe('authorisation matrix', () => {
         // Do-not-disturb wins over being in a call, so the change shows even while in a conversation.
         case 'status.set': return { t: 'status.set', availability: 'DoNotDisturb' };
         case 'ping': return { t: 'ping', n: 7 };
+        case 'people.watch': return { t: 'people.watch', on: true };
         case 'conversation.lock': return { t: 'conversation.lock', locked: true };
         case 'rtc.signal': return { t: 'rtc.signal', to: target, signal: { kind: 'media', audio: true, video: false } };
         case 'chat.send': return { t: 'chat.send', text: `matrix chat ${kind}` };
@@ -266,6 +267,7 @@ describe('authorisation matrix', () => {
       'spawn.set': { reply: 'spawn' },
       'status.set': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self && p.availability === 'DoNotDisturb') },
       ping: { reply: 'pong', where: (m) => m.n === 7 },
+      'people.watch': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self) },
       'conversation.lock': { reply: 'conversation', where: (m) => (m.conversation as Msg | null)?.locked === true },
       'rtc.signal': { observerHears: 'rtc.signal' },
       'chat.send': { observerHears: 'chat' },

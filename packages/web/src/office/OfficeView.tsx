@@ -254,6 +254,8 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     };
   }, [hintDismissed]);
 
+  // In a large organisation the People list is fetched and kept live only while the panel shows it.
+  useEffect(() => conn?.watchPeople(panelOpen), [conn, panelOpen]);
   const people = useMemo(() => [...(conn?.people.values() ?? [])], [conn, peopleVersion]);
   const myPerson = conn?.people.get(me.user.id);
   const myAvailability: Availability = myPerson?.availability ?? conn?.self?.availability ?? 'Available';
