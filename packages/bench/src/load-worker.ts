@@ -29,6 +29,7 @@ export type WorkerMessage =
 export interface WorkerResult {
   /** Bytes per second each person received and sent during the measured window (payload plus frame headers). */
   downBps: number[];
+  downTextBps: number[];
   upBps: number[];
   /** Step → observer's mirror, in ms, for every matched step during the window. */
   latencies: Float64Array;
@@ -53,6 +54,8 @@ interface Person {
   nextAt: number;
   stepsLeft: number;
   down: number;
+  /** Of `down`, the JSON control frames (enters, leaves, presence, conversations). */
+  downText: number;
   up: number;
   observer: boolean;
   /** Observer only: per avatar in view, the step counter when it came into view (or the window opened) and the latest seen. */
@@ -113,8 +116,11 @@ function connect(u: WorkerInput['users'][number]): Person {
     // Ten thousand heartbeats need not be frequent: the server's traffic proves the link is alive.
     heartbeatMs: 60_000,
   });
-  person = { conn, x: u.x, y: u.y, dir: 'down', avatarId: 0, nextAt: 0, stepsLeft: 0, down: 0, up: 0, observer: u.observer, watch: new Map(), opened: false, reconnects: 0 };
-  conn.on('bytes', (n: number) => (person.down += n + wsFrameOverhead(n, false)));
+  person = { conn, x: u.x, y: u.y, dir: 'down', avatarId: 0, nextAt: 0, stepsLeft: 0, down: 0, downText: 0, up: 0, observer: u.observer, watch: new Map(), opened: false, reconnects: 0 };
+  conn.on('bytes', (n: number, kind: 'text' | 'binary') => {
+    person.down += n + wsFrameOverhead(n, false);
+    if (kind === 'text') person.downText += n + wsFrameOverhead(n, false);
+  });
   conn.on('welcome', (w) => {
     if (person.opened) person.reconnects++;
     person.opened = true;
@@ -185,6 +191,7 @@ async function main(): Promise<void> {
       corrections = 0;
       for (const p of people) {
         p.down = 0;
+        p.downText = 0;
         p.up = 0;
         p.reconnects = 0;
         for (const w of p.watch.values()) w.kStart = w.kMax;
@@ -209,6 +216,7 @@ async function main(): Promise<void> {
     }
     const result: WorkerResult = {
       downBps: people.map((p) => p.down / seconds),
+      downTextBps: people.map((p) => p.downText / seconds),
       upBps: people.map((p) => p.up / seconds),
       latencies: Float64Array.from(latencies),
       sent,

@@ -37,6 +37,10 @@ export interface LoadArgs {
   template?: string;
   warmup: number;
   smoke: boolean;
+  /** Write a V8 CPU profile of the server it starts into this folder (--cpu-prof). */
+  serverProf?: string;
+  /** Extra environment for the server it starts (--server-env NAME=VALUE, repeatable), e.g. AOI_CELL_TILES=5. */
+  serverEnv: Record<string, string>;
 }
 
 /** One run's result: the fields DESIGN §9 and the scale issue name, plus what helps read them. */
@@ -52,6 +56,8 @@ export interface LoadResult {
   serverCpuPct: number;
   serverRssMb: number;
   downKBpsPerClient: number;
+  /** Of the download, the JSON part (enters, leaves, presence, calls); the rest is binary moves. */
+  downJsonKBpsPerClient: number;
   upKBpsPerClient: number;
   tickMsP99: number;
   eventLoopLagMsP99: number;
@@ -62,7 +68,7 @@ export interface LoadResult {
 }
 
 export function parseArgs(argv: string[]): LoadArgs {
-  const a: LoadArgs = { users: 200, duration: 30, json: 'artifacts/bench-load.json', mode: 'aoi', workers: 2, ramp: 400, observers: 100, view: { cols: 40, rows: 25 }, warmup: 5, smoke: false };
+  const a: LoadArgs = { users: 200, duration: 30, json: 'artifacts/bench-load.json', mode: 'aoi', workers: 2, ramp: 400, observers: 100, view: { cols: 40, rows: 25 }, warmup: 5, smoke: false, serverEnv: {} };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -106,6 +112,13 @@ export function parseArgs(argv: string[]): LoadArgs {
         break;
       }
       case '--smoke': a.smoke = true; break;
+      case '--server-prof': a.serverProf = need(); break;
+      case '--server-env': {
+        const [name, ...rest] = need().split('=');
+        if (!name || !/^[A-Z_][A-Z0-9_]*$/.test(name) || rest.length === 0) throw new Error('--server-env takes NAME=VALUE');
+        a.serverEnv[name] = rest.join('=');
+        break;
+      }
       default: throw new Error(`unknown argument ${k}`);
     }
   }
@@ -145,7 +158,13 @@ export async function runOnce(args: LoadArgs, users: number): Promise<LoadResult
   if (!args.url) {
     // PASSWORD_COST: signing up 10,000 bots at the production scrypt cost would take minutes of CPU before the
     // benchmark starts; the cost of sign-in is not what this measures.
-    own = await startLocalServer({ PASSWORD_COST: '10', AOI_MODE: args.mode, AUTH_RATE_LIMIT_PER_MINUTE: '100000', SEED_DEMO: 'true' });
+    own = await startLocalServer({
+      PASSWORD_COST: '10',
+      AOI_MODE: args.mode,
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      SEED_DEMO: 'true',
+      ...args.serverEnv,
+    }, args.serverProf ? ['--cpu-prof', `--cpu-prof-dir=${args.serverProf}`] : []);
     log(`server started at ${own.url} (pid ${own.child.pid}, AOI_MODE=${args.mode})`);
   }
   const base = args.url ?? own!.url;
@@ -251,6 +270,7 @@ export async function runOnce(args: LoadArgs, users: number): Promise<LoadResult
       serverCpuPct: r1(((cpu1 - cpu0) / elapsed) * 100),
       serverRssMb: r1(rss / 1048576),
       downKBpsPerClient: Math.round(percentile(down, 50) / 10.24) / 100,
+      downJsonKBpsPerClient: Math.round(percentile(parts.flatMap((p) => p.downTextBps).sort((a, b) => a - b), 50) / 10.24) / 100,
       upKBpsPerClient: Math.round(percentile(up, 50) / 10.24) / 100,
       tickMsP99: Math.round(histogramQuantile(m0.tick, m1.tick, 0.99) * 100000) / 100,
       eventLoopLagMsP99: r1(m1.eventLoopLagP99Seconds * 1000),

@@ -23,11 +23,11 @@ export interface LocalServer {
 }
 
 /** Starts the built server (as `npm start` runs it) on a free loopback port with a fresh data folder. */
-export async function startLocalServer(env: Record<string, string> = {}): Promise<LocalServer> {
+export async function startLocalServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<LocalServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'mo-bench-'));
   const main = join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js');
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CI: '1', AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -21,20 +21,99 @@ export interface CallMeshEvents {
   call: (c: ConversationState | null) => void;
 }
 
+/** What the mesh did to keep its connections up, for diagnostics and tests. */
+export interface CallMeshRecovery {
+  /** Peer connections torn down and negotiated again from scratch (a new session) by this side. */
+  resets: number;
+  /** ICE restarts (new ICE credentials on the same peer connection). */
+  iceRestarts: number;
+  /** Peer connections replaced because the other side started a new session. */
+  followedResets: number;
+  /** Descriptions and candidates of an older session, dropped. */
+  staleSignals: number;
+  /** Signals the server refused (NOT_IN_CONVERSATION) and descriptions sent again for them. */
+  refusedSignals: number;
+  resends: number;
+  /** Signals from someone not (yet) a member, held until the conversation message names them. */
+  earlySignals: number;
+  /** The most recent recovery events, oldest first. */
+  events: string[];
+}
+
+export interface CallMeshOptions {
+  rtcConfig?: () => RTCConfiguration;
+  /** Makes the peer connections (tests pass a fake). */
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** A peer connection not connected this long after it was opened is started over (then longer, see below). */
+  connectTimeoutMs?: number;
+  /** How many times in a row one peer is started over before the mesh stops trying. */
+  maxRestarts?: number;
+  /** How long a connection may stay `disconnected` before an ICE restart. */
+  disconnectedGraceMs?: number;
+  /** Where recovery events are logged (default: console.info). */
+  log?: (msg: string) => void;
+  /** New session ids (tests make them predictable). */
+  newSessionId?: () => string;
+}
+
+type Candidate = Extract<RtcSignal, { kind: 'candidate' }>['candidate'];
+
 interface Peer extends PeerView {
   pc: RTCPeerConnection;
   polite: boolean;
+  /** The impolite side opens sessions; the polite side adopts the one it is offered. */
+  owner: boolean;
+  /** This pair's current session; undefined on the polite side until the first signal of one arrives. */
+  session: string | undefined;
   makingOffer: boolean;
   ignoreOffer: boolean;
   /** Serialises the handling of signals so descriptions and candidates apply in order. */
   queue: Promise<void>;
+  /** Candidates that arrived before the remote description they belong to. */
+  pendingCandidates: Candidate[];
+  /** Local candidates sent in this session, sent again with the description when a signal was refused. */
+  sentCandidates: Candidate[];
+  /** The current peer connection has been connected at least once. */
+  wasConnected: boolean;
+  /** Start-overs since the last time this peer was connected. */
+  restarts: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  lastResend: number;
+  /** The SDP of the last remote offer applied, to recognise the same offer sent again. */
+  lastRemoteOffer: string | undefined;
+  /** The SDP of the last remote answer applied: the same answer again (sent again) must not answer a newer offer. */
+  lastRemoteAnswer: string | undefined;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESTARTS = 6;
+const DEFAULT_DISCONNECTED_GRACE_MS = 5_000;
+/** Signals from someone the conversation message has not named yet are kept this long. */
+const EARLY_SIGNAL_MS = 5_000;
+const EARLY_SIGNAL_MAX = 200;
+/** After the server refused a signal, unconnected peers get their description again once this has passed. */
+const RESEND_DELAY_MS = 1_000;
+/** Sessions of a departed peer remembered per user, so their late signals are recognised as stale. */
+const DEAD_SESSIONS_KEPT = 16;
 
 /**
  * The WebRTC mesh of one conversation or meeting room: one RTCPeerConnection per other member, negotiated with the
  * "perfect negotiation" pattern over the office WebSocket so glare and renegotiation resolve by themselves. The
  * server relays signalling only between members of the same conversation; this class opens and closes peer
  * connections as members come and go, so walking away tears the call down at once.
+ *
+ * Recovery. Signalling and membership race: a member who walks out and back in (or a walk-up group that breaks up
+ * and meets again in a room) gets a new peer connection while descriptions and candidates of the old one are still
+ * in flight, and the server refuses signals sent across a membership change. Applied to the new connection, an old
+ * description leaves a pair "stable" with mismatched ICE credentials or DTLS fingerprints, never connecting. So each
+ * pair's peer connection belongs to a *session*: the impolite side (greater user id) names it and tags its
+ * descriptions and candidates with it; the polite side adopts it with the first signal, tags its own replies with
+ * it, and replaces its peer connection whenever a new one shows up. Signals of an older session are dropped. Then a
+ * watchdog: a connection not `connected` within `connectTimeoutMs` (longer after each try, at most `maxRestarts`
+ * times) is started over by the impolite side in a new session; one that fails or stays `disconnected` after being
+ * up gets an ICE restart first. Candidates that arrive before their description wait for it; signals from someone
+ * the conversation message has not named yet wait for it; a signal the server refused makes unconnected peers get
+ * their description again once the membership has settled.
  */
 export class CallMesh extends Emitter<CallMeshEvents> {
   private readonly peers = new Map<string, Peer>();
@@ -42,15 +121,39 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   private media = { audio: true, video: true };
   private call: ConversationState | null = null;
   private readonly offs: (() => void)[] = [];
+  private readonly early = new Map<string, { at: number; signals: RtcSignal[] }>();
+  private readonly deadSessions = new Map<string, string[]>();
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private readonly rtcConfig: () => RTCConfiguration;
+  private readonly createPc: (config: RTCConfiguration) => RTCPeerConnection;
+  private readonly connectTimeoutMs: number;
+  private readonly maxRestarts: number;
+  private readonly disconnectedGraceMs: number;
+  private readonly logFn: (msg: string) => void;
+  private readonly newSessionId: () => string;
+  private readonly stats: CallMeshRecovery = { resets: 0, iceRestarts: 0, followedResets: 0, staleSignals: 0, refusedSignals: 0, resends: 0, earlySignals: 0, events: [] };
 
   constructor(
     private readonly conn: OfficeConnection,
     private readonly selfUserId: () => string | undefined,
-    private readonly rtcConfig: () => RTCConfiguration = () => ({ iceServers: conn.iceServers }),
+    options: CallMeshOptions = {},
   ) {
     super();
+    this.rtcConfig = options.rtcConfig ?? (() => ({ iceServers: conn.iceServers }));
+    this.createPc = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.maxRestarts = options.maxRestarts ?? DEFAULT_MAX_RESTARTS;
+    this.disconnectedGraceMs = options.disconnectedGraceMs ?? DEFAULT_DISCONNECTED_GRACE_MS;
+    this.logFn = options.log ?? ((msg) => console.info(`[call] ${msg}`));
+    this.newSessionId = options.newSessionId ?? randomId;
     this.offs.push(conn.on('conversation', (c) => this.onConversation(c)));
     this.offs.push(conn.on('signal', (from, s) => this.onSignal(from, s)));
+    this.offs.push(
+      conn.on('error', (e) => {
+        if (e.code === 'NOT_IN_CONVERSATION' && e.ref === 'rtc.signal') this.onRefused();
+      }),
+    );
     if (conn.conversation) this.onConversation(conn.conversation);
   }
 
@@ -65,6 +168,11 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   /** Connections by user, for diagnostics and tests (getStats). */
   connections(): Map<string, RTCPeerConnection> {
     return new Map([...this.peers].map(([id, p]) => [id, p.pc]));
+  }
+
+  /** What the mesh did to recover connections so far (counts since it was made, and the latest events). */
+  recovery(): CallMeshRecovery {
+    return { ...this.stats, events: [...this.stats.events] };
   }
 
   /** Sets the stream to send (or replaces it after a device change); tracks are swapped without renegotiating. */
@@ -82,13 +190,22 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   }
 
   close(): void {
+    this.closed = true;
     for (const off of this.offs.splice(0)) off();
+    clearTimeout(this.resendTimer);
     for (const id of [...this.peers.keys()]) this.dropPeer(id);
+    this.early.clear();
   }
 
   private applyEnabled(): void {
     for (const t of this.local?.getAudioTracks() ?? []) t.enabled = this.media.audio;
     for (const t of this.local?.getVideoTracks() ?? []) t.enabled = this.media.video;
+  }
+
+  private note(msg: string): void {
+    this.stats.events.push(`${new Date().toISOString().slice(11, 23)} ${msg}`);
+    if (this.stats.events.length > 50) this.stats.events.shift();
+    this.logFn(msg);
   }
 
   private onConversation(c: ConversationState | null): void {
@@ -102,14 +219,34 @@ export class CallMesh extends Emitter<CallMeshEvents> {
 
   private addPeer(userId: string, name: string): Peer {
     const me = this.selfUserId() ?? '';
-    const pc = new RTCPeerConnection(this.rtcConfig());
-    const p: Peer = { userId, name, pc, stream: undefined, state: pc.connectionState, audio: true, video: true, polite: me < userId, makingOffer: false, ignoreOffer: false, queue: Promise.resolve() };
+    const polite = me < userId;
+    const p: Peer = {
+      userId, name, stream: undefined, state: 'new', audio: true, video: true, polite, owner: !polite,
+      pc: undefined as unknown as RTCPeerConnection, session: undefined, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(),
+      pendingCandidates: [], sentCandidates: [], wasConnected: false, restarts: 0, timer: undefined, lastResend: 0, lastRemoteOffer: undefined, lastRemoteAnswer: undefined,
+    };
     this.peers.set(userId, p);
+    this.conn.signal(userId, { kind: 'media', ...this.media });
+    this.openPc(p, p.owner ? this.newSessionId() : undefined);
+    // Signals that came before the conversation message named this member.
+    const held = this.early.get(userId);
+    this.early.delete(userId);
+    if (held && Date.now() - held.at < EARLY_SIGNAL_MS) for (const s of held.signals) this.onSignal(userId, s);
+    return p;
+  }
+
+  /** Opens a fresh peer connection for `p` in `session` (the previous one, if any, must be closed by the caller). */
+  private openPc(p: Peer, session: string | undefined): void {
+    const pc = this.createPc(this.rtcConfig());
+    Object.assign(p, { pc, session, makingOffer: false, ignoreOffer: false, pendingCandidates: [], sentCandidates: [], wasConnected: false, state: pc.connectionState, stream: undefined, lastRemoteOffer: undefined, lastRemoteAnswer: undefined });
+    const current = () => this.peers.get(p.userId) === p && p.pc === pc;
     pc.onnegotiationneeded = async () => {
+      // The polite side waits for the session it is offered: an offer of its own before then would be unaddressed.
+      if (!current() || p.session === undefined) return;
       try {
         p.makingOffer = true;
         await pc.setLocalDescription();
-        if (pc.localDescription) this.send(p, { kind: 'description', description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+        if (pc.localDescription) this.send(p, pc, { kind: 'description', description: { type: pc.localDescription.type as 'offer', sdp: pc.localDescription.sdp } });
       } catch {
         /* a closed or replaced connection; nothing to do */
       } finally {
@@ -117,24 +254,39 @@ export class CallMesh extends Emitter<CallMeshEvents> {
       }
     };
     pc.onicecandidate = ({ candidate }) => {
+      if (!current()) return;
       const c = candidate?.toJSON();
-      this.send(p, { kind: 'candidate', candidate: c ? { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null } : null });
+      const sig: Candidate = c ? { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null, usernameFragment: c.usernameFragment ?? null } : null;
+      if (sig) p.sentCandidates.push(sig);
+      this.send(p, pc, { kind: 'candidate', candidate: sig });
     };
     pc.ontrack = ({ track, streams }) => {
+      if (!current()) return;
       p.stream = streams[0] ?? p.stream ?? new MediaStream();
       if (!p.stream.getTracks().includes(track)) p.stream.addTrack(track);
       this.emit('peer', view(p));
     };
     pc.onconnectionstatechange = () => {
+      if (!current()) return;
       p.state = pc.connectionState;
       this.emit('peer', view(p));
-      // ICE restarts recover a path that failed (a network change) without tearing the call down.
-      if (pc.connectionState === 'failed') pc.restartIce();
+      this.watch(p);
     };
     this.attachLocal(p);
-    this.conn.signal(userId, { kind: 'media', ...this.media });
+    // The side that opens the session always offers, camera or not: a receive-only audio and video m-line, which the
+    // tracks take over when they come (addTrack reuses a transceiver that never sent), so ICE and DTLS are done by then.
+    if (p.owner) {
+      for (const kind of ['audio', 'video'] as const) {
+        if (pc.getTransceivers().some((t) => (t.sender.track?.kind ?? t.receiver.track?.kind) === kind)) continue;
+        try {
+          pc.addTransceiver(kind, { direction: 'recvonly' });
+        } catch {
+          /* closed already */
+        }
+      }
+    }
     this.emit('peer', view(p));
-    return p;
+    this.watch(p);
   }
 
   private attachLocal(p: Peer): void {
@@ -146,62 +298,252 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     }
   }
 
+  private closePc(p: Peer): void {
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    const pc = p.pc;
+    pc.onnegotiationneeded = null;
+    pc.onicecandidate = null;
+    pc.ontrack = null;
+    pc.onconnectionstatechange = null;
+    pc.close();
+  }
+
   private dropPeer(userId: string): void {
     const p = this.peers.get(userId);
     if (!p) return;
     this.peers.delete(userId);
-    p.pc.onnegotiationneeded = null;
-    p.pc.onicecandidate = null;
-    p.pc.ontrack = null;
-    p.pc.onconnectionstatechange = null;
-    p.pc.close();
+    if (!p.owner && p.session) this.bury(userId, p.session);
+    this.closePc(p);
     this.emit('peerLeft', userId);
   }
 
-  private send(p: Peer, signal: RtcSignal): void {
-    if (this.peers.get(p.userId) === p) this.conn.signal(p.userId, signal);
+  private bury(userId: string, session: string): void {
+    const list = this.deadSessions.get(userId) ?? [];
+    list.push(session);
+    if (list.length > DEAD_SESSIONS_KEPT) list.shift();
+    this.deadSessions.set(userId, list);
+  }
+
+  // ---- watchdog ---------------------------------------------------------------------------------------------------
+
+  /** (Re)arms the peer's timer for its current connection state. */
+  private watch(p: Peer): void {
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    if (this.closed || this.peers.get(p.userId) !== p) return;
+    const pc = p.pc;
+    const state = pc.connectionState;
+    if (state === 'connected') {
+      p.wasConnected = true;
+      p.restarts = 0;
+      return;
+    }
+    if (state === 'closed') return;
+    if (p.wasConnected && (state === 'failed' || state === 'disconnected')) {
+      // It was up: the path broke (a network change, a long stall). Fresh ICE credentials usually bring it back.
+      const delay = state === 'failed' ? 0 : this.disconnectedGraceMs;
+      p.timer = setTimeout(() => {
+        if (p.pc !== pc || pc.connectionState === 'connected') return;
+        this.iceRestart(p, pc, state);
+      }, delay);
+      return;
+    }
+    if (p.restarts >= this.maxRestarts) return;
+    // Never connected (or not since the last ICE restart): start over after a while, longer each time.
+    const timeout = Math.round(this.connectTimeoutMs * 1.5 ** p.restarts);
+    p.timer = setTimeout(() => {
+      if (p.pc !== pc || pc.connectionState === 'connected' || this.peers.get(p.userId) !== p) return;
+      p.restarts++;
+      if (p.owner) this.reset(p, `not connected after ${timeout} ms (${describePc(pc)})`);
+      else {
+        // The polite side cannot open a session; it asks for fresh ICE once, and the other side's watchdog does the rest.
+        this.iceRestart(p, pc, `not connected after ${timeout} ms (${describePc(pc)})`);
+        this.watch(p);
+      }
+    }, timeout);
+  }
+
+  private iceRestart(p: Peer, pc: RTCPeerConnection, why: string): void {
+    if (p.session === undefined || pc.signalingState === 'closed') return;
+    this.stats.iceRestarts++;
+    this.note(`ICE restart with ${p.userId} (${why})`);
+    pc.restartIce();
+    // If that does not bring it back, the connect watchdog starts it over.
+    p.wasConnected = false;
+    this.watch(p);
+  }
+
+  /** The impolite side starts the pair over: a new peer connection in a new session; the other side follows. */
+  private reset(p: Peer, why: string): void {
+    this.stats.resets++;
+    const session = this.newSessionId();
+    this.note(`restart ${p.restarts} with ${p.userId}: ${why}; new session ${session}`);
+    this.closePc(p);
+    this.openPc(p, session);
+  }
+
+  // ---- signalling -------------------------------------------------------------------------------------------------
+
+  private send(p: Peer, pc: RTCPeerConnection, signal: RtcSignal): void {
+    if (this.peers.get(p.userId) !== p || p.pc !== pc || p.session === undefined) return;
+    this.conn.signal(p.userId, signal.kind === 'media' ? signal : { ...signal, session: p.session });
   }
 
   private onSignal(from: string, signal: RtcSignal): void {
-    const p = this.peers.get(from);
-    // Signalling can outrun the conversation message by a frame; the server only relays between members.
-    const peer = p ?? (this.call?.members.some((m) => m.userId === from) ? this.addPeer(from, this.call.members.find((m) => m.userId === from)!.name) : undefined);
-    if (!peer) return;
-    peer.queue = peer.queue.then(() => this.apply(peer, signal)).catch(() => undefined);
+    if (this.closed) return;
+    let peer = this.peers.get(from);
+    if (!peer) {
+      const member = this.call?.members.find((m) => m.userId === from);
+      if (member && from !== this.selfUserId()) peer = this.addPeer(from, member.name);
+      else {
+        // The conversation message that names them is on its way (or they have just left): hold it a moment.
+        const now = Date.now();
+        const held = this.early.get(from);
+        const entry = held && now - held.at < EARLY_SIGNAL_MS ? held : { at: now, signals: [] };
+        if (entry.signals.length < EARLY_SIGNAL_MAX) entry.signals.push(signal);
+        this.early.set(from, entry);
+        this.stats.earlySignals++;
+        return;
+      }
+    }
+    if (signal.kind === 'media') {
+      peer.audio = signal.audio;
+      peer.video = signal.video;
+      this.emit('peer', view(peer));
+      return;
+    }
+    const p = peer;
+    p.queue = p.queue.then(() => this.apply(p, signal)).catch(() => undefined);
+  }
+
+  /** Decides whether a description or candidate belongs to the pair's current session, following a new one. */
+  private admit(p: Peer, session: string | undefined): boolean {
+    if (this.peers.get(p.userId) !== p) return false;
+    if (p.owner) {
+      if (session === p.session) return true;
+      // A reply to one of this side's earlier sessions.
+      this.stats.staleSignals++;
+      return false;
+    }
+    if (session === undefined || this.deadSessions.get(p.userId)?.includes(session)) {
+      this.stats.staleSignals++;
+      return false;
+    }
+    if (p.session === undefined) {
+      p.session = session;
+      return true;
+    }
+    if (session === p.session) return true;
+    // The other side started over (its watchdog, or a stale session was adopted first): so does this side. Signals
+    // of one sender arrive in order, so a session not seen before is newer than the current one.
+    this.stats.followedResets++;
+    this.note(`following ${p.userId} to new session ${session} (was ${p.session}, ${describePc(p.pc)})`);
+    this.bury(p.userId, p.session);
+    const restarts = p.restarts;
+    this.closePc(p);
+    this.openPc(p, session);
+    p.restarts = restarts;
+    return true;
   }
 
   private async apply(p: Peer, signal: RtcSignal): Promise<void> {
+    if (signal.kind === 'media' || !this.admit(p, signal.session)) return;
     const pc = p.pc;
     if (pc.signalingState === 'closed') return;
     switch (signal.kind) {
-      case 'media':
-        p.audio = signal.audio;
-        p.video = signal.video;
-        this.emit('peer', view(p));
-        return;
       case 'description': {
         const d = signal.description;
+        if (d.type === 'offer' && pc.signalingState === 'stable' && p.lastRemoteOffer === d.sdp) {
+          // The same offer again (sent again after a refused signal): our answer may be what got lost.
+          if (pc.localDescription) this.send(p, pc, { kind: 'description', description: { type: pc.localDescription.type as 'answer', sdp: pc.localDescription.sdp } });
+          return;
+        }
+        // An answer with no offer outstanding is late or doubled; applying it would only throw.
+        if (d.type === 'answer' && (pc.signalingState !== 'have-local-offer' || d.sdp === p.lastRemoteAnswer)) return;
         const offerCollision = d.type === 'offer' && (p.makingOffer || pc.signalingState !== 'stable');
         p.ignoreOffer = !p.polite && offerCollision;
         if (p.ignoreOffer) return;
         await pc.setRemoteDescription(d);
+        if (d.type === 'offer') p.lastRemoteOffer = d.sdp;
+        else p.lastRemoteAnswer = d.sdp;
+        await this.flushCandidates(p, pc);
         if (d.type === 'offer') {
           await pc.setLocalDescription();
-          if (pc.localDescription) this.send(p, { kind: 'description', description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+          if (pc.localDescription) this.send(p, pc, { kind: 'description', description: { type: pc.localDescription.type as 'answer', sdp: pc.localDescription.sdp } });
         }
         return;
       }
-      case 'candidate':
-        try {
-          await pc.addIceCandidate(signal.candidate ?? undefined);
-        } catch (err) {
-          if (!p.ignoreOffer) throw err;
+      case 'candidate': {
+        const c = signal.candidate;
+        // Before its description, or for ICE credentials not applied yet (an ICE restart in flight): wait for it.
+        if (!pc.remoteDescription || (c?.usernameFragment && !remoteUfrags(pc).has(c.usernameFragment))) {
+          if (p.pendingCandidates.length < 100) p.pendingCandidates.push(c);
+          return;
         }
+        await this.addCandidate(p, pc, c);
         return;
+      }
     }
+  }
+
+  private async addCandidate(p: Peer, pc: RTCPeerConnection, c: Candidate): Promise<void> {
+    try {
+      await pc.addIceCandidate(c ?? undefined);
+    } catch {
+      // Candidates of an offer ignored in glare fail here, as do ones of ICE credentials replaced since.
+    }
+  }
+
+  private async flushCandidates(p: Peer, pc: RTCPeerConnection): Promise<void> {
+    if (p.pendingCandidates.length === 0) return;
+    const ufrags = remoteUfrags(pc);
+    const pending = p.pendingCandidates.splice(0);
+    for (const c of pending) {
+      if (c?.usernameFragment && !ufrags.has(c.usernameFragment)) {
+        // Not for this description: keep it for a later one (an ICE restart), drop it for an earlier one.
+        if (p.pendingCandidates.length < 100) p.pendingCandidates.push(c);
+        continue;
+      }
+      await this.addCandidate(p, pc, c);
+    }
+  }
+
+  /** The server refused a signal: membership changed under it. Once that settles, unconnected peers get theirs again. */
+  private onRefused(): void {
+    this.stats.refusedSignals++;
+    if (this.resendTimer !== undefined) return;
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = undefined;
+      if (this.closed) return;
+      const now = Date.now();
+      for (const p of this.peers.values()) {
+        const pc = p.pc;
+        if (pc.connectionState === 'connected' || p.session === undefined || !pc.localDescription || now - p.lastResend < RESEND_DELAY_MS) continue;
+        p.lastResend = now;
+        this.stats.resends++;
+        this.note(`sending the ${pc.localDescription.type} to ${p.userId} again after a refused signal`);
+        this.send(p, pc, { kind: 'description', description: { type: pc.localDescription.type as 'offer', sdp: pc.localDescription.sdp } });
+        for (const c of p.sentCandidates) this.send(p, pc, { kind: 'candidate', candidate: c });
+      }
+    }, RESEND_DELAY_MS);
   }
 }
 
 function view(p: Peer): PeerView {
   return { userId: p.userId, name: p.name, stream: p.stream, state: p.state, audio: p.audio, video: p.video };
+}
+
+function remoteUfrags(pc: RTCPeerConnection): Set<string> {
+  return new Set([...(pc.remoteDescription?.sdp ?? '').matchAll(/^a=ice-ufrag:(\S+)/gm)].map((m) => m[1]!));
+}
+
+function describePc(pc: RTCPeerConnection): string {
+  return `${pc.connectionState}/${pc.signalingState}/local:${pc.localDescription?.type ?? '-'}/remote:${pc.remoteDescription?.type ?? '-'}`;
+}
+
+function randomId(): string {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }

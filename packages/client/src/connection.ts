@@ -1,5 +1,5 @@
 import {
-  BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeCorrection, decodeWorld, encodeMove,
+  BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeAoi, decodeCorrection, decodeWorld, encodeMove,
   parseServerControl,
   type AvatarInfo, type AvatarMove, type ChatMsg, type ChosenAvailability, type ConversationState, type CorrectionFrame, type Direction,
   type ErrorCode, type IceServer, type PersonView, type Reaction, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
@@ -33,7 +33,7 @@ export interface ConnectionEvents {
   chat: (m: ChatMsg) => void;
   reaction: (avatarId: number, emoji: string) => void;
   /** Raw byte counts, for the load generator and diagnostics. */
-  bytes: (received: number) => void;
+  bytes: (received: number, kind: 'text' | 'binary') => void;
 }
 
 /** The part of the WebSocket API the connection uses: the browser's and the `ws` package's both fit. */
@@ -82,6 +82,11 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   private _conversation: ConversationState | null = null;
   private _iceServers: IceServer[] = [];
   private _peopleComplete = true;
+  /** Who each avatar met on this connection is; the AOI frame carries ids, and names are asked for once. */
+  private readonly names = new Map<number, { userId: string; name: string }>();
+  /** Avatars in view whose names are still on their way; they are announced (`enter`) once named. */
+  private readonly unnamed = new Map<number, AvatarInfo>();
+  private whoQueue: number[] = [];
   private watchingPeople = false;
   private seq = 0;
   private attempt = 0;
@@ -294,21 +299,42 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   private onFrame(data: unknown): void {
     this.lastFrameAt = Date.now();
     if (typeof data === 'string') {
-      this.emit('bytes', data.length);
+      this.emit('bytes', data.length, 'text');
       const msg = parseServerControl(data);
       if (msg) this.onControl(msg);
       return;
     }
     const bytes = toBytes(data);
     if (!bytes) return;
-    this.emit('bytes', bytes.byteLength);
+    this.emit('bytes', bytes.byteLength, 'binary');
     try {
       switch (binaryKind(bytes)) {
+        case BinaryKind.AOI: {
+          const { enters, leaves } = decodeAoi(bytes);
+          for (const id of leaves) {
+            if (this._avatars.delete(id)) this.emit('leave', id);
+            else this.unnamed.delete(id);
+          }
+          for (const e of enters) {
+            const info: AvatarInfo = { avatarId: e.avatarId, userId: '', name: '', look: e.look, availability: e.availability, activity: e.activity, x: e.x, y: e.y, dir: e.dir };
+            const who = this.names.get(e.avatarId);
+            if (who) this.announce({ ...info, ...who });
+            else {
+              this.unnamed.set(e.avatarId, info);
+              this.askWho(e.avatarId);
+            }
+          }
+          break;
+        }
         case BinaryKind.WORLD: {
           const { moves } = decodeWorld(bytes);
           for (const m of moves) {
             const a = this._avatars.get(m.avatarId);
-            if (!a) continue;
+            if (!a) {
+              const u = this.unnamed.get(m.avatarId);
+              if (u) Object.assign(u, { x: m.x, y: m.y, dir: m.dir });
+              continue;
+            }
             a.x = m.x;
             a.y = m.y;
             a.dir = m.dir;
@@ -340,11 +366,15 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
           this._conversation = null;
           this.emit('conversation', null);
         }
-        // The server re-announces everything in view after a (re)connect, so the mirror starts clean.
+        // The server re-announces everything in view after a (re)connect, so the mirror starts clean. Avatar ids are
+        // the server's and may mean someone else after its restart, so names are forgotten too.
         for (const id of [...this._avatars.keys()]) {
           this._avatars.delete(id);
           this.emit('leave', id);
         }
+        this.names.clear();
+        this.unnamed.clear();
+        this.whoQueue = [];
         this._people.clear();
         for (const p of msg.people) this._people.set(p.userId, p);
         this._peopleComplete = msg.peopleComplete !== false;
@@ -352,17 +382,23 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         if (!this._peopleComplete && this.watchingPeople) this.sendControl({ t: 'people.watch', on: true });
         this.emit('welcome', msg);
         break;
+      case 'who':
+        for (const p of msg.people) {
+          this.names.set(p.avatarId, { userId: p.userId, name: p.name });
+          const u = this.unnamed.get(p.avatarId);
+          if (u) {
+            this.unnamed.delete(p.avatarId);
+            this.announce({ ...u, userId: p.userId, name: p.name });
+          }
+        }
+        break;
       case 'avatars':
-        for (const id of msg.leave) {
-          if (this._avatars.delete(id)) this.emit('leave', id);
-        }
-        for (const a of msg.enter) {
-          this._avatars.set(a.avatarId, { ...a });
-          this.emit('enter', a);
-        }
         for (const u of msg.update) {
-          const a = this._avatars.get(u.avatarId);
-          if (a) {
+          const a = this._avatars.get(u.avatarId) ?? this.unnamed.get(u.avatarId);
+          if (a && !this._avatars.has(u.avatarId)) {
+            a.availability = u.availability;
+            a.activity = u.activity;
+          } else if (a) {
             a.availability = u.availability;
             a.activity = u.activity;
             this.emit('update', a);
@@ -420,6 +456,22 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     clearTimeout(entry.timer);
     const i = this.pendingLocates.indexOf(entry);
     if (i >= 0) this.pendingLocates.splice(i, 1);
+  }
+
+  private announce(a: AvatarInfo): void {
+    this._avatars.set(a.avatarId, a);
+    this.emit('enter', { ...a });
+  }
+
+  /** Queues an avatar id for a `who` question; the ids of one frame go out together. */
+  private askWho(avatarId: number): void {
+    this.whoQueue.push(avatarId);
+    if (this.whoQueue.length > 1) return;
+    queueMicrotask(() => {
+      const ids = this.whoQueue;
+      this.whoQueue = [];
+      for (let i = 0; i < ids.length; i += 256) this.sendControl({ t: 'who', avatarIds: ids.slice(i, i + 256) });
+    });
   }
 
   private sendControl(msg: object): void {

@@ -5,10 +5,16 @@
  *  client → server  MOVE        kind u8=1 | seq u16 | x u16 | y u16 | dir u8 | flags u8            (9 bytes)
  *  server → client  WORLD       kind u8=2 | tick u32 | count u16 | count × (avatarId u32 | x u16 | y u16 | dirFlags u8)
  *  server → client  CORRECTION  kind u8=3 | seq u16 | x u16 | y u16 | dir u8 | reason u8           (9 bytes)
+ *  server → client  AOI         kind u8=4 | tick u32 | enters u16 | leaves u16
+ *                               | enters × (avatarId u32 | x u16 | y u16 | dirFlags u8 | look u8 | availability u8 | activity u8)
+ *                               | leaves × avatarId u32
+ *
+ * AOI carries no names: a client asks for the names of avatars it has not met with `who`, once per connection.
  */
 import type { Direction } from './types.js';
+import { Activities, Availabilities, type Activity, type Availability } from './presence.js';
 
-export const BinaryKind = { MOVE: 1, WORLD: 2, CORRECTION: 3 } as const;
+export const BinaryKind = { MOVE: 1, WORLD: 2, CORRECTION: 3, AOI: 4 } as const;
 
 export const Directions: readonly Direction[] = ['up', 'down', 'left', 'right'];
 const dirCode: Record<Direction, number> = { up: 0, down: 1, left: 2, right: 3 };
@@ -138,6 +144,76 @@ export function decodeCorrection(bytes: Uint8Array): CorrectionFrame {
   const reason = CorrectionReasons[v.getUint8(8)];
   if (reason === undefined) throw new BinaryDecodeError('unknown correction reason');
   return { seq: v.getUint16(1, true), x: v.getUint16(3, true), y: v.getUint16(5, true), dir: decodeDir(v.getUint8(7)), reason };
+}
+
+/** An avatar coming into view, as the AOI frame carries it: everything but who it is (see `who`). */
+export interface AvatarEnter {
+  avatarId: number;
+  x: number;
+  y: number;
+  dir: Direction;
+  moving: boolean;
+  look: number;
+  availability: Availability;
+  activity: Activity;
+}
+
+export const AOI_HEADER_BYTES = 9;
+export const AOI_ENTER_BYTES = 13;
+export const AOI_LEAVE_BYTES = 4;
+
+export function encodeAoi(tick: number, enters: readonly AvatarEnter[], leaves: readonly number[]): Uint8Array {
+  const ne = Math.min(enters.length, 0xffff);
+  const nl = Math.min(leaves.length, 0xffff);
+  const buf = new Uint8Array(AOI_HEADER_BYTES + ne * AOI_ENTER_BYTES + nl * AOI_LEAVE_BYTES);
+  const v = new DataView(buf.buffer);
+  v.setUint8(0, BinaryKind.AOI);
+  v.setUint32(1, tick >>> 0, true);
+  v.setUint16(5, ne, true);
+  v.setUint16(7, nl, true);
+  let o = AOI_HEADER_BYTES;
+  for (let i = 0; i < ne; i++) {
+    const e = enters[i]!;
+    v.setUint32(o, e.avatarId >>> 0, true);
+    v.setUint16(o + 4, e.x, true);
+    v.setUint16(o + 6, e.y, true);
+    v.setUint8(o + 8, dirCode[e.dir] | (e.moving ? 4 : 0));
+    v.setUint8(o + 9, e.look & 0xff);
+    v.setUint8(o + 10, Availabilities.indexOf(e.availability));
+    v.setUint8(o + 11, Activities.indexOf(e.activity));
+    o += AOI_ENTER_BYTES;
+  }
+  for (let i = 0; i < nl; i++) {
+    v.setUint32(o, leaves[i]! >>> 0, true);
+    o += AOI_LEAVE_BYTES;
+  }
+  return buf;
+}
+
+export function decodeAoi(bytes: Uint8Array): { tick: number; enters: AvatarEnter[]; leaves: number[] } {
+  if (bytes.byteLength < AOI_HEADER_BYTES) throw new BinaryDecodeError('aoi frame too short');
+  const v = view(bytes);
+  if (v.getUint8(0) !== BinaryKind.AOI) throw new BinaryDecodeError('not an aoi frame');
+  const tick = v.getUint32(1, true);
+  const ne = v.getUint16(5, true);
+  const nl = v.getUint16(7, true);
+  if (bytes.byteLength !== AOI_HEADER_BYTES + ne * AOI_ENTER_BYTES + nl * AOI_LEAVE_BYTES) throw new BinaryDecodeError('aoi frame length does not match its counts');
+  const enters: AvatarEnter[] = new Array(ne);
+  let o = AOI_HEADER_BYTES;
+  for (let i = 0; i < ne; i++) {
+    const df = v.getUint8(o + 8);
+    const availability = Availabilities[v.getUint8(o + 10)];
+    const activity = Activities[v.getUint8(o + 11)];
+    if (availability === undefined || activity === undefined) throw new BinaryDecodeError('unknown presence code');
+    enters[i] = { avatarId: v.getUint32(o, true), x: v.getUint16(o + 4, true), y: v.getUint16(o + 6, true), dir: decodeDir(df & 3), moving: (df & 4) !== 0, look: v.getUint8(o + 9), availability, activity };
+    o += AOI_ENTER_BYTES;
+  }
+  const leaves: number[] = new Array(nl);
+  for (let i = 0; i < nl; i++) {
+    leaves[i] = v.getUint32(o, true);
+    o += AOI_LEAVE_BYTES;
+  }
+  return { tick, enters, leaves };
 }
 
 /** The kind byte of a binary frame, or undefined for an empty one. */

@@ -49,11 +49,19 @@ export const PingMsg = Type.Object({ t: Type.Literal('ping'), n: Type.Integer({ 
 /** Lock or unlock one's walk-up conversation so nobody new joins. */
 export const ConversationLockMsg = Type.Object({ t: Type.Literal('conversation.lock'), locked: Type.Boolean() }, { additionalProperties: false });
 
+/**
+ * Which peer-connection session of a pair a description or candidate belongs to. The side of the pair with the
+ * greater user id opens each session (a new id per RTCPeerConnection it creates); the other side adopts it. A
+ * signal of an older session, still in flight when either side started over, is then told apart and dropped.
+ */
+const RtcSession = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
+
 /** WebRTC signalling, relayed by the server only between members of the same conversation ("perfect negotiation"). */
 export const RtcSignal = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('description'),
+      session: RtcSession,
       description: Type.Object({ type: Type.Union([Type.Literal('offer'), Type.Literal('answer'), Type.Literal('rollback'), Type.Literal('pranswer')]), sdp: Type.String({ maxLength: MAX_SDP_CHARS }) }, { additionalProperties: false }),
     },
     { additionalProperties: false },
@@ -61,6 +69,7 @@ export const RtcSignal = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('candidate'),
+      session: RtcSession,
       candidate: Type.Union([
         Type.Null(),
         Type.Object(
@@ -93,7 +102,13 @@ export const ReactMsg = Type.Object({ t: Type.Literal('react'), emoji: Type.Unio
  */
 export const PeopleWatchMsg = Type.Object({ t: Type.Literal('people.watch'), on: Type.Boolean() }, { additionalProperties: false });
 
-const clientMessages = [PeopleWatchMsg, HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
+/** Who are these avatars? Asked once per avatar and connection, for names the AOI frame does not carry. */
+export const WhoMsg = Type.Object(
+  { t: Type.Literal('who'), avatarIds: Type.Array(Type.Integer({ minimum: 0, maximum: 0xffffffff }), { minItems: 1, maxItems: 256 }) },
+  { additionalProperties: false },
+);
+
+const clientMessages = [WhoMsg, PeopleWatchMsg, HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
 export const ClientControl = Type.Union([...clientMessages]);
 export type ClientControl = Static<typeof ClientControl>;
 export type HelloMsg = Static<typeof HelloMsg>;
@@ -146,12 +161,13 @@ export const WelcomeMsg = Type.Object({
   /** Largest walk-up conversation. */
   conversationCap: Type.Integer(),
 });
-/** Area-of-interest changes: avatars that came into or left this client's view, and presence changes of visible ones. */
+/**
+ * Presence changes of avatars in view (and of the client's own). Avatars coming into and out of view travel in the
+ * binary AOI frame.
+ */
 export const AvatarsMsg = Type.Object({
   t: Type.Literal('avatars'),
   tick: Type.Integer(),
-  enter: Type.Array(AvatarInfo),
-  leave: Type.Array(Type.Integer()),
   update: Type.Array(Type.Object({ avatarId: Type.Integer(), availability: Availability, activity: Activity })),
 });
 /** People-panel changes across the organisation (online, offline, status). */
@@ -196,7 +212,14 @@ export type ReactionMsg = Static<typeof ReactionMsg>;
 export type RtcSignalFromMsg = Static<typeof RtcSignalFromMsg>;
 
 
-export const ServerControl = Type.Union([WelcomeMsg, AvatarsMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
+/** The answer to `who`: the avatars still in the office among those asked for. */
+export const WhoReplyMsg = Type.Object({
+  t: Type.Literal('who'),
+  people: Type.Array(Type.Object({ avatarId: Type.Integer(), userId: Type.String(), name: Type.String() })),
+});
+export type WhoReplyMsg = Static<typeof WhoReplyMsg>;
+
+export const ServerControl = Type.Union([WhoReplyMsg, WelcomeMsg, AvatarsMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export type AvatarsMsg = Static<typeof AvatarsMsg>;

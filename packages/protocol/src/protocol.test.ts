@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  encodeMove, decodeMove, encodeWorld, decodeWorld, encodeCorrection, decodeCorrection, BinaryDecodeError,
+  encodeMove, decodeMove, encodeWorld, decodeWorld, encodeCorrection, decodeCorrection, encodeAoi, decodeAoi, BinaryDecodeError,
+  Activities, Availabilities,
   parseClientControl, checkClientVersion, PROTOCOL_VERSION, Directions, CorrectionReasons, MOVE_BYTES,
 } from './index.js';
 
@@ -22,6 +23,19 @@ describe('binary codecs', () => {
     const move = fc.record({ avatarId: fc.integer({ min: 0, max: 2 ** 32 - 1 }), x: tile, y: tile, dir, moving: fc.boolean() });
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(move, { maxLength: 200 }), (tick, moves) => {
       expect(decodeWorld(encodeWorld(tick, moves))).toEqual({ tick, moves });
+    }));
+  });
+
+  it('round-trips AOI frames (avatars into and out of view), and refuses them cut short or padded', () => {
+    const enter = fc.record({
+      avatarId: fc.integer({ min: 0, max: 2 ** 32 - 1 }), x: tile, y: tile, dir, moving: fc.boolean(), look: fc.integer({ min: 0, max: 255 }),
+      availability: fc.constantFrom(...Availabilities), activity: fc.constantFrom(...Activities),
+    });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(enter, { maxLength: 100 }), fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 100 }), (tick, enters, leaves) => {
+      const bytes = encodeAoi(tick, enters, leaves);
+      expect(decodeAoi(bytes)).toEqual({ tick, enters, leaves });
+      expect(() => decodeAoi(bytes.subarray(0, bytes.length - 1))).toThrow(BinaryDecodeError);
+      expect(() => decodeAoi(new Uint8Array([...bytes, 0]))).toThrow(BinaryDecodeError);
     }));
   });
 

@@ -36,6 +36,8 @@ export interface Config {
   idleAwayMs: number;
   /** Tiles of margin around the viewport inside which avatars are sent. */
   aoiMarginTiles: number;
+  /** Side of an area-of-interest cell in tiles. */
+  aoiCellTiles: number;
   /** 'aoi' sends each client what is around its view; 'broadcast' sends everything (only to measure what AOI saves). */
   aoiMode: 'aoi' | 'broadcast';
   /**
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     })(),
     idleAwayMs: int(env, 'IDLE_AWAY_SECONDS', 300, 5, 86_400) * 1000,
     aoiMarginTiles: int(env, 'AOI_MARGIN_TILES', 4, 0, 50),
+    aoiCellTiles: int(env, 'AOI_CELL_TILES', 10, 2, 50),
     aoiMode: (() => {
       const v = env.AOI_MODE?.trim() || 'aoi';
       if (v !== 'aoi' && v !== 'broadcast') throw new ConfigError('AOI_MODE', 'must be aoi or broadcast');

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import {
   BinaryDecodeError, BinaryKind, CloseCodes, MAX_CONTROL_BYTES, MAX_SIGNAL_BYTES, PROTOCOL_VERSION, checkClientVersion, decodeMove, parseClientControl,
@@ -246,7 +247,14 @@ export class Gateway {
     const self = engine.join(
       { userId: conn.user.id, name: conn.user.name, look, availability: state.availability === 'Offline' ? 'Available' : state.availability, activity: state.activity === 'Offline' ? 'Available' : state.activity },
       { resume: hello.resume, mode: pref?.mode ?? 'default', saved: pref?.savedX != null && pref.savedY != null ? { x: pref.savedX, y: pref.savedY } : null },
-      { sendText: (t) => this.sendText(conn, t), sendBinary: (b) => this.sendBinary(conn, b), queuedBytes: () => conn.socket.bufferedAmount },
+      {
+        sendText: (t) => this.sendText(conn, t),
+        sendBinary: (b) => this.sendBinary(conn, b),
+        queuedBytes: () => conn.socket.bufferedAmount,
+        // ws keeps its TCP socket in `_socket`; corking it makes the tick's text and binary frames one write.
+        cork: () => (conn.socket as unknown as { _socket?: Socket })._socket?.cork(),
+        uncork: () => (conn.socket as unknown as { _socket?: Socket })._socket?.uncork(),
+      },
       hello.viewport,
     );
     conn.engine = engine;
@@ -319,6 +327,9 @@ export class Gateway {
         return;
       case 'people.watch':
         void this.watchPeople(conn, msg.on);
+        return;
+      case 'who':
+        this.sendText(conn, JSON.stringify({ t: 'who', people: engine.who(msg.avatarIds) }));
         return;
       case 'ping':
         this.sendText(conn, JSON.stringify({ t: 'pong', n: msg.n, serverTime: Date.now() }));

@@ -91,6 +91,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     stepsPerSecond: config.stepsPerSecond,
     aoiMarginTiles: config.aoiMarginTiles,
     aoiMode: config.aoiMode,
+    aoiCellTiles: config.aoiCellTiles,
     resumeGraceMs: config.resumeGraceMs,
     conversationCap: config.conversationCap,
     conversationStillMs: config.conversationStillMs,

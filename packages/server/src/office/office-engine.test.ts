@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BinaryKind, decodeCorrection, decodeWorld, type AvatarsMsg } from '@metaoffice/protocol';
+import { BinaryKind, decodeAoi, decodeCorrection, decodeWorld, type AvatarsMsg } from '@metaoffice/protocol';
 import { OfficeMap, tiledFromAscii } from '@metaoffice/world';
 import { OfficeEngine, type ClientSink, type Member } from './office-engine.js';
 
 /** A client stand-in that decodes what the engine sends it and keeps its own mirror, as the SDK does. */
 class RecordingSink implements ClientSink {
   texts: AvatarsMsg[] = [];
+  /** Avatars in and out of view, frame by frame (from the binary AOI frames). */
+  aoi: { enter: number[]; leave: number[] }[] = [];
   binaries: Uint8Array[] = [];
   mirror = new Map<number, { x: number; y: number }>();
   availability = new Map<number, string>();
@@ -17,16 +19,23 @@ class RecordingSink implements ClientSink {
     const msg = JSON.parse(text) as AvatarsMsg;
     if (msg.t !== 'avatars') return;
     this.texts.push(msg);
-    for (const id of msg.leave) this.mirror.delete(id);
-    for (const a of msg.enter) {
-      this.mirror.set(a.avatarId, { x: a.x, y: a.y });
-      this.availability.set(a.avatarId, a.availability);
-    }
-    for (const u of msg.update ?? []) if (this.mirror.has(u.avatarId) || u.avatarId === this.selfId) this.availability.set(u.avatarId, u.availability);
+    for (const u of msg.update) if (this.mirror.has(u.avatarId) || u.avatarId === this.selfId) this.availability.set(u.avatarId, u.availability);
   }
   sendBinary(bytes: Uint8Array): void {
     this.binaries.push(bytes);
-    if (bytes[0] === BinaryKind.WORLD) {
+    if (bytes[0] === BinaryKind.AOI) {
+      const { enters, leaves } = decodeAoi(bytes);
+      this.aoi.push({ enter: enters.map((e) => e.avatarId), leave: leaves });
+      for (const id of leaves) {
+        expect(this.mirror.has(id)).toBe(true); // never told to forget an avatar it was not told about
+        this.mirror.delete(id);
+      }
+      for (const e of enters) {
+        expect(this.mirror.has(e.avatarId)).toBe(false); // never told twice
+        this.mirror.set(e.avatarId, { x: e.x, y: e.y });
+        this.availability.set(e.avatarId, e.availability);
+      }
+    } else if (bytes[0] === BinaryKind.WORLD) {
       for (const m of decodeWorld(bytes).moves) {
         if (m.avatarId === this.selfId) continue;
         expect(this.mirror.has(m.avatarId)).toBe(true); // never a move for an avatar the client was not told about
@@ -69,7 +78,7 @@ describe('OfficeEngine', () => {
     }
     expect(near.mirror.has(w.avatarId)).toBe(false);
     expect(far.mirror.get(w.avatarId)).toEqual({ x: 50, y: 5 });
-    expect(near.texts.some((m) => m.leave.includes(w.avatarId))).toBe(true);
+    expect(near.aoi.some((m) => m.leave.includes(w.avatarId))).toBe(true);
   });
 
   it('rejects illegal steps with a correction and does not move the avatar', () => {

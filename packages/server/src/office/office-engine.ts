@@ -1,5 +1,5 @@
 import {
-  encodeCorrection, encodeWorld,
+  encodeAoi, encodeCorrection, encodeWorld, type AvatarEnter,
   type Activity, type AvatarInfo, type AvatarMove, type Availability, type ConversationState, type CorrectionReason, type Direction,
   type ErrorCode, type MoveFrame, type RtcSignal,
 } from '@metaoffice/protocol';
@@ -14,6 +14,9 @@ export interface ClientSink {
   sendBinary(bytes: Uint8Array): void;
   /** Bytes queued for this client and not yet written to the network; a slow client is sent fewer moves. */
   queuedBytes?(): number;
+  /** Hold writes until uncork, so a tick's frames for one client leave in one system call. */
+  cork?(): void;
+  uncork?(): void;
 }
 
 export interface Member {
@@ -61,9 +64,9 @@ interface Avatar {
   readonly limiter: StepRateLimiter;
 }
 
-/** What one client is told in this tick's JSON frame. */
+/** What one client is told in this tick: avatars in and out of view (binary AOI frame) and presence changes (JSON). */
 interface Pending {
-  enter: AvatarInfo[];
+  enter: AvatarEnter[];
   leave: number[];
   update: { avatarId: number; availability: Availability; activity: Activity }[];
 }
@@ -93,6 +96,8 @@ export interface EngineOptions {
   conversationCap?: number;
   /** How long two people must stand still next to each other before their call starts. */
   conversationStillMs?: number;
+  /** Side of an area-of-interest cell in tiles (default 10): smaller cells send less around the view, cost more work. */
+  aoiCellTiles?: number;
   /** 'aoi' (default) sends each client only what is around its viewport; 'broadcast' sends everything to everyone. */
   aoiMode?: 'aoi' | 'broadcast';
   /** Called after each tick with its duration, for metrics. */
@@ -142,7 +147,7 @@ export class OfficeEngine {
     readonly map: OfficeMap,
     private readonly opts: EngineOptions,
   ) {
-    this.aoi = new AoiGrid<Avatar>(map.width, map.height);
+    this.aoi = new AoiGrid<Avatar>(map.width, map.height, opts.aoiCellTiles);
     this.now = opts.now ?? Date.now;
     this.conversations = new ConversationRules({
       cap: opts.conversationCap ?? 6,
@@ -351,7 +356,10 @@ export class OfficeEngine {
       const k0 = this.aoi.rectHas(c.win, o.from);
       const k1 = this.aoi.rectHas(winNow(c), o.to);
       if (k0 && !k1) pend(c).leave.push(o.avatarId);
-      else if (!k0 && k1) pend(c).enter.push(this.info(o.avatar!));
+      else if (!k0 && k1) {
+        const a = o.avatar!;
+        pend(c).enter.push({ avatarId: a.avatarId, x: a.x, y: a.y, dir: a.dir, moving: a.moving, look: a.look, availability: a.availability, activity: a.activity });
+      }
     };
 
     // 2. Avatars that changed cell, joined or left, against every client near enough to have seen them.
@@ -395,36 +403,30 @@ export class OfficeEngine {
     }
 
     // 6. Send: the JSON first, so an avatar is entered before its first move; then the world frame, shared between
-    //    every client whose window covers the same cells.
+    //    every client whose window covers the same cells. Both go out in one write: at thousands of clients the
+    //    system call per write, not the encoding, is what a tick costs.
     const frameFor = new Map<number, Uint8Array | null>();
     for (const c of this.avatars.values()) {
       const p = pending.get(c);
-      if (p && (p.enter.length || p.leave.length || p.update.length)) {
-        const text = JSON.stringify({ t: 'avatars', tick: this.tickNo, enter: p.enter, leave: p.leave, update: p.update });
-        c.sink.sendText(text);
-        frames++;
-        bytes += text.length;
-      }
+      const aoi = p && (p.enter.length || p.leave.length) ? encodeAoi(this.tickNo, p.enter, p.leave) : undefined;
+      const text = p && p.update.length ? JSON.stringify({ t: 'avatars', tick: this.tickNo, update: p.update }) : undefined;
       const w = winNow(c);
+      let bin: Uint8Array | null = null;
       // Overload: a client whose socket is backed up skips moves, never enters or leaves; once it drains it gets every
       // position in view at once, so it always ends on the true stop positions.
-      if ((c.sink.queuedBytes?.() ?? 0) > SHED_QUEUED_BYTES) {
-        c.stale = true;
-        continue;
-      }
-      let bin: Uint8Array | null;
-      if (c.stale) {
+      if ((c.sink.queuedBytes?.() ?? 0) > SHED_QUEUED_BYTES) c.stale = true;
+      else if (c.stale) {
         c.stale = false;
         const all: AvatarMove[] = [];
         this.forEachInRect(w, undefined, (o) => {
           if (o !== c) all.push({ avatarId: o.avatarId, x: o.x, y: o.y, dir: o.dir, moving: o.moving });
         });
         bin = all.length ? encodeWorld(this.tickNo, all) : null;
-      } else {
-        if (cellMoves.size === 0) continue;
+      } else if (cellMoves.size > 0) {
         const key = ((w.r0 * this.aoi.rows + w.r1) * this.aoi.cols + w.c0) * this.aoi.cols + w.c1;
-        bin = frameFor.get(key) ?? null;
-        if (!frameFor.has(key)) {
+        const cached = frameFor.get(key);
+        if (cached !== undefined) bin = cached;
+        else {
           const moves: AvatarMove[] = [];
           this.forEachCellInRect(w, undefined, (cell) => {
             const list = cellMoves.get(cell);
@@ -434,11 +436,24 @@ export class OfficeEngine {
           frameFor.set(key, bin);
         }
       }
+      if (aoi === undefined && text === undefined && !bin) continue;
+      c.sink.cork?.();
+      if (aoi !== undefined) {
+        c.sink.sendBinary(aoi);
+        frames++;
+        bytes += aoi.byteLength;
+      }
+      if (text !== undefined) {
+        c.sink.sendText(text);
+        frames++;
+        bytes += text.length;
+      }
       if (bin) {
         c.sink.sendBinary(bin);
         frames++;
         bytes += bin.byteLength;
       }
+      c.sink.uncork?.();
     }
 
     // 7. What every client was told is now the baseline for the next tick.
@@ -576,6 +591,16 @@ export class OfficeEngine {
     this.forEachNear(a.tickCell, -1, (other) => {
       if (other !== a && this.aoi.rectHas(other.win, a.tickCell)) other.sink.sendText(msg);
     });
+  }
+
+  /** Who the avatars with these ids are, for those still in the office (clients ask once per avatar they meet). */
+  who(avatarIds: readonly number[]): { avatarId: number; userId: string; name: string }[] {
+    const out: { avatarId: number; userId: string; name: string }[] = [];
+    for (const id of avatarIds) {
+      const a = this.avatars.get(id);
+      if (a) out.push({ avatarId: id, userId: a.userId, name: a.name });
+    }
+    return out;
   }
 
   conversationStateOf(avatarId: number): ConversationState | null {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientControl, CloseCodes, ErrorCodes, SESSION_COOKIE, encodeMove, type Direction, type OfficeView } from '@metaoffice/protocol';
+import { ClientControl, CloseCodes, ErrorCodes, PROTOCOL_VERSION, SESSION_COOKIE, encodeMove, type Direction, type OfficeView } from '@metaoffice/protocol';
 import { assetsDir, templates } from '@metaoffice/maps';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
 import { hashToken, newToken } from '../auth/tokens.js';
@@ -240,7 +240,7 @@ describe('authorisation matrix', () => {
 
     const frameFor = (kind: string, officeId: string, step: Uint8Array): object | Uint8Array => {
       switch (kind) {
-        case 'hello': return { t: 'hello', protocol: 1, officeId, viewport: { cols: 40, rows: 30 } };
+        case 'hello': return { t: 'hello', protocol: PROTOCOL_VERSION, officeId, viewport: { cols: 40, rows: 30 } };
         case 'viewport': return { t: 'viewport', viewport: { cols: 20, rows: 10 } };
         case 'locate': return { t: 'locate', userId: target };
         case 'teleport': return { t: 'teleport', userId: target };
@@ -249,6 +249,7 @@ describe('authorisation matrix', () => {
         case 'status.set': return { t: 'status.set', availability: 'DoNotDisturb' };
         case 'ping': return { t: 'ping', n: 7 };
         case 'people.watch': return { t: 'people.watch', on: true };
+        case 'who': return { t: 'who', avatarIds: [1, 2, 3] };
         case 'conversation.lock': return { t: 'conversation.lock', locked: true };
         case 'rtc.signal': return { t: 'rtc.signal', to: target, signal: { kind: 'media', audio: true, video: false } };
         case 'chat.send': return { t: 'chat.send', text: `matrix chat ${kind}` };
@@ -268,6 +269,7 @@ describe('authorisation matrix', () => {
       'status.set': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self && p.availability === 'DoNotDisturb') },
       ping: { reply: 'pong', where: (m) => m.n === 7 },
       'people.watch': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self) },
+      who: { reply: 'who' },
       'conversation.lock': { reply: 'conversation', where: (m) => (m.conversation as Msg | null)?.locked === true },
       'rtc.signal': { observerHears: 'rtc.signal' },
       'chat.send': { observerHears: 'chat' },
