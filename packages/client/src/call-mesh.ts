@@ -83,6 +83,8 @@ interface Peer extends PeerView {
   lastRemoteOffer: string | undefined;
   /** The SDP of the last remote answer applied: the same answer again (sent again) must not answer a newer offer. */
   lastRemoteAnswer: string | undefined;
+  /** The watchdog already sent this session's offer again once (a slow peer rather than a lost one). */
+  nudged: boolean;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -223,7 +225,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     const p: Peer = {
       userId, name, stream: undefined, state: 'new', audio: true, video: true, polite, owner: !polite,
       pc: undefined as unknown as RTCPeerConnection, session: undefined, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(),
-      pendingCandidates: [], sentCandidates: [], wasConnected: false, restarts: 0, timer: undefined, lastResend: 0, lastRemoteOffer: undefined, lastRemoteAnswer: undefined,
+      pendingCandidates: [], sentCandidates: [], wasConnected: false, restarts: 0, timer: undefined, lastResend: 0, lastRemoteOffer: undefined, lastRemoteAnswer: undefined, nudged: false,
     };
     this.peers.set(userId, p);
     this.conn.signal(userId, { kind: 'media', ...this.media });
@@ -238,7 +240,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   /** Opens a fresh peer connection for `p` in `session` (the previous one, if any, must be closed by the caller). */
   private openPc(p: Peer, session: string | undefined): void {
     const pc = this.createPc(this.rtcConfig());
-    Object.assign(p, { pc, session, makingOffer: false, ignoreOffer: false, pendingCandidates: [], sentCandidates: [], wasConnected: false, state: pc.connectionState, stream: undefined, lastRemoteOffer: undefined, lastRemoteAnswer: undefined });
+    Object.assign(p, { pc, session, makingOffer: false, ignoreOffer: false, pendingCandidates: [], sentCandidates: [], wasConnected: false, state: pc.connectionState, stream: undefined, lastRemoteOffer: undefined, lastRemoteAnswer: undefined, nudged: false });
     const current = () => this.peers.get(p.userId) === p && p.pc === pc;
     pc.onnegotiationneeded = async () => {
       // The polite side waits for the session it is offered: an offer of its own before then would be unaddressed.
@@ -250,7 +252,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
       } catch {
         /* a closed or replaced connection; nothing to do */
       } finally {
-        p.makingOffer = false;
+        if (p.pc === pc) p.makingOffer = false;
       }
     };
     pc.onicecandidate = ({ candidate }) => {
@@ -349,18 +351,22 @@ export class CallMesh extends Emitter<CallMeshEvents> {
       }, delay);
       return;
     }
-    if (p.restarts >= this.maxRestarts) return;
-    // Never connected (or not since the last ICE restart): start over after a while, longer each time.
+    // Never connected (or not since the last ICE restart): the side that opens sessions starts over after a while,
+    // longer each time. The polite side waits for that (its own ICE restarts would only collide with the new offers).
+    if (!p.owner || p.restarts >= this.maxRestarts) return;
     const timeout = Math.round(this.connectTimeoutMs * 1.5 ** p.restarts);
     p.timer = setTimeout(() => {
       if (p.pc !== pc || pc.connectionState === 'connected' || this.peers.get(p.userId) !== p) return;
       p.restarts++;
-      if (p.owner) this.reset(p, `not connected after ${timeout} ms (${describePc(pc)})`);
-      else {
-        // The polite side cannot open a session; it asks for fresh ICE once, and the other side's watchdog does the rest.
-        this.iceRestart(p, pc, `not connected after ${timeout} ms (${describePc(pc)})`);
+      if (pc.signalingState === 'have-local-offer' && !p.nudged) {
+        // Still no answer: on a starved machine it may just be late, so the offer goes again (answered idempotently)
+        // before the pair is started over at the next, longer timeout.
+        p.nudged = true;
+        this.resend(p, `no answer after ${timeout} ms`);
         this.watch(p);
+        return;
       }
+      this.reset(p, `not connected after ${timeout} ms (${describePc(pc)})`);
     }, timeout);
   }
 
@@ -380,6 +386,9 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     const session = this.newSessionId();
     this.note(`restart ${p.restarts} with ${p.userId}: ${why}; new session ${session}`);
     this.closePc(p);
+    // A signal being applied to the old connection may wait forever (a closed connection settles no promise): the
+    // new one gets a queue of its own.
+    p.queue = Promise.resolve();
     this.openPc(p, session);
   }
 
@@ -516,17 +525,20 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     this.resendTimer = setTimeout(() => {
       this.resendTimer = undefined;
       if (this.closed) return;
-      const now = Date.now();
-      for (const p of this.peers.values()) {
-        const pc = p.pc;
-        if (pc.connectionState === 'connected' || p.session === undefined || !pc.localDescription || now - p.lastResend < RESEND_DELAY_MS) continue;
-        p.lastResend = now;
-        this.stats.resends++;
-        this.note(`sending the ${pc.localDescription.type} to ${p.userId} again after a refused signal`);
-        this.send(p, pc, { kind: 'description', description: { type: pc.localDescription.type as 'offer', sdp: pc.localDescription.sdp } });
-        for (const c of p.sentCandidates) this.send(p, pc, { kind: 'candidate', candidate: c });
-      }
+      for (const p of this.peers.values()) if (p.pc.connectionState !== 'connected') this.resend(p, 'a refused signal');
     }, RESEND_DELAY_MS);
+  }
+
+  /** Sends the current local description and this session's candidates again. */
+  private resend(p: Peer, why: string): void {
+    const pc = p.pc;
+    const now = Date.now();
+    if (p.session === undefined || !pc.localDescription || now - p.lastResend < RESEND_DELAY_MS) return;
+    p.lastResend = now;
+    this.stats.resends++;
+    this.note(`sending the ${pc.localDescription.type} to ${p.userId} again after ${why}`);
+    this.send(p, pc, { kind: 'description', description: { type: pc.localDescription.type as 'offer', sdp: pc.localDescription.sdp } });
+    for (const c of p.sentCandidates) this.send(p, pc, { kind: 'candidate', candidate: c });
   }
 }
 

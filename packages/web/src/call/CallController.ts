@@ -96,7 +96,6 @@ export class CallController {
   private levelTimer: ReturnType<typeof setInterval> | undefined;
   private readonly lastLoud = new Map<string, number>();
   private disposed = false;
-  private readonly prewarmed = new WeakSet<RTCPeerConnection>();
   /** The mute marks last given to the mesh (it re-sends them to every peer on each change). */
   private pushed: { audio: boolean; video: boolean } | undefined;
 
@@ -475,7 +474,6 @@ export class CallController {
   // ---- peers ------------------------------------------------------------------------------------------------------
 
   private onPeer(p: PeerView): void {
-    this.prewarm(p.userId);
     const tracksKey = p.stream ? p.stream.getTracks().map((t) => t.id).join(',') : '';
     const avatarId = this.mesh.current?.members.find((m) => m.userId === p.userId)?.avatarId;
     this.peers.set(p.userId, { ...p, tracksKey, avatarId });
@@ -483,26 +481,6 @@ export class CallController {
     if (p.state === 'connected') this.mark('firstPeerConnected');
     if (p.stream && p.stream.getAudioTracks().length > 0) this.ensureMeter(p.userId, p.stream);
     this.set({ peers: this.ordered() });
-  }
-
-  /**
-   * Connects a new peer while the camera is still starting: the impolite side of the pair (the mesh's rule) offers
-   * an audio and a video m-line at once, receive-only, so ICE and DTLS are done by the time the tracks arrive. The
-   * tracks then take over those transceivers (addTrack reuses a transceiver that never sent), and only a direction
-   * change is renegotiated. Without this the whole connection would wait for getUserMedia.
-   */
-  private prewarm(userId: string): void {
-    const pc = this.mesh.connections().get(userId);
-    if (!pc || this.prewarmed.has(pc)) return;
-    this.prewarmed.add(pc);
-    if (this.selfUserId > userId && pc.signalingState === 'stable' && pc.getTransceivers().length === 0) {
-      try {
-        pc.addTransceiver('audio', { direction: 'recvonly' });
-        pc.addTransceiver('video', { direction: 'recvonly' });
-      } catch {
-        /* closed already */
-      }
-    }
   }
 
   private onPeerLeft(userId: string): void {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, useSyncExternalStore, type RefObject } from 'react';
-import type { OfficeConnection } from '@metaoffice/client';
+import type { CallMeshRecovery, OfficeConnection } from '@metaoffice/client';
 import type { ChosenAvailability, ConversationState, Reaction } from '@metaoffice/protocol';
 import type { OfficeScene } from '../office/OfficeScene.js';
 import { CallController, type PeerStatsRow } from './CallController.js';
@@ -20,8 +20,10 @@ export interface CallTestHooks {
   readonly lastCallClosedMs: number | undefined;
   /** Milestones of the current call, for diagnostics. */
   readonly callTimeline: Record<string, number>;
+  /** What the mesh did to keep connections up: restarts, ICE restarts, stale or refused signals (see CallMesh). */
+  callRecovery(): CallMeshRecovery;
 }
-const HOOK_KEYS = ['call', 'stats', 'walkTo', 'setStatus', 'firstRemoteFrameMs', 'lastCallClosedMs', 'callTimeline'] as const;
+const HOOK_KEYS = ['call', 'stats', 'walkTo', 'setStatus', 'firstRemoteFrameMs', 'lastCallClosedMs', 'callTimeline', 'callRecovery'] as const;
 
 /**
  * Everything calls add to the office screen: the video strip, the chat, the reaction dock, the pre-join / device
@@ -88,6 +90,7 @@ export function CallLayer({
       firstRemoteFrameMs: { get: () => ctl.firstRemoteFrameMs, configurable: true, enumerable: true },
       lastCallClosedMs: { get: () => ctl.lastCallClosedMs, configurable: true, enumerable: true },
       callTimeline: { get: () => ctl.callTimeline, configurable: true, enumerable: true },
+      callRecovery: value(() => ctl.mesh.recovery()),
     });
     return () => {
       for (const k of HOOK_KEYS) delete target[k];
