@@ -40,6 +40,8 @@ export interface WorkerResult {
   corrections: number;
   reconnects: number;
   closedAtEnd: number;
+  /** JSON bytes received during the window by all of this thread's people, by message type. */
+  textBytesByType: Record<string, number>;
 }
 
 const DIRS: [Direction, number, number][] = [['up', 0, -1], ['down', 0, 1], ['left', -1, 0], ['right', 1, 0]];
@@ -74,11 +76,27 @@ const latencies: number[] = [];
 let stepsSent = 0;
 let corrections = 0;
 const people: Person[] = [];
+const textByType = new Map<string, number>();
 
 function countingFactory(cookie: string, p: () => Person): SocketFactory {
   const base = nodeSocketFactory(() => cookie);
   return (url) => {
     const s = base(url);
+    // Text frames are tallied by message type, so a run says what its JSON bytes are.
+    const own = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(s), 'onmessage');
+    Object.defineProperty(s, 'onmessage', {
+      configurable: true,
+      get: () => own?.get?.call(s),
+      set: (h: ((ev: { data: unknown }) => void) | null) => {
+        own?.set?.call(s, h && ((ev: { data: unknown }) => {
+          if (measuring && typeof ev.data === 'string') {
+            const t = /"t":"([a-z.]+)"/.exec(ev.data)?.[1] ?? '?';
+            textByType.set(t, (textByType.get(t) ?? 0) + ev.data.length);
+          }
+          h(ev);
+        }));
+      },
+    });
     const send = s.send.bind(s);
     s.send = (data) => {
       const n = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
@@ -225,6 +243,7 @@ async function main(): Promise<void> {
       corrections,
       reconnects: people.reduce((n, p) => n + p.reconnects, 0),
       closedAtEnd: people.filter((p) => p.conn.state !== 'open').length,
+      textBytesByType: Object.fromEntries(textByType),
     };
     for (const p of people) p.conn.close();
     parentPort!.postMessage({ t: 'result', result } satisfies WorkerMessage, [result.latencies.buffer as ArrayBuffer]);

@@ -65,6 +65,8 @@ export interface LoadResult {
   stepsPerSecond: number;
   corrections: number;
   reconnects: number;
+  /** JSON bytes per second per client, by message type (who, conversation, people, error, ...). */
+  jsonBpsPerClientByType: Record<string, number>;
 }
 
 export function parseArgs(argv: string[]): LoadArgs {
@@ -278,6 +280,11 @@ export async function runOnce(args: LoadArgs, users: number): Promise<LoadResult
       stepsPerSecond: Math.round(parts.reduce((n, p) => n + p.stepsSent, 0) / elapsed),
       corrections: parts.reduce((n, p) => n + p.corrections, 0),
       reconnects: parts.reduce((n, p) => n + p.reconnects, 0),
+      jsonBpsPerClientByType: (() => {
+        const sum: Record<string, number> = {};
+        for (const p of parts) for (const [t, n] of Object.entries(p.textBytesByType)) sum[t] = (sum[t] ?? 0) + n;
+        return Object.fromEntries(Object.entries(sum).sort((a, b) => b[1] - a[1]).map(([t, n]) => [t, Math.round(n / elapsed / users)]));
+      })(),
     };
   } finally {
     await own?.stop();

@@ -1,7 +1,7 @@
 import {
   BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeAoi, decodeCorrection, decodeWorld, encodeMove,
   parseServerControl,
-  type AvatarInfo, type AvatarMove, type ChatMsg, type ChosenAvailability, type ConversationState, type CorrectionFrame, type Direction,
+  type AvatarInfo, type AvatarMove, type PresenceUpdate, type ChatMsg, type ChosenAvailability, type ConversationState, type CorrectionFrame, type Direction,
   type ErrorCode, type IceServer, type PersonView, type Reaction, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
 } from '@metaoffice/protocol';
 import { Emitter } from './emitter.js';
@@ -310,7 +310,7 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     try {
       switch (binaryKind(bytes)) {
         case BinaryKind.AOI: {
-          const { enters, leaves } = decodeAoi(bytes);
+          const { enters, leaves, updates } = decodeAoi(bytes);
           for (const id of leaves) {
             if (this._avatars.delete(id)) this.emit('leave', id);
             else this.unnamed.delete(id);
@@ -324,6 +324,7 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
               this.askWho(e.avatarId);
             }
           }
+          for (const u of updates) this.applyPresence(u);
           break;
         }
         case BinaryKind.WORLD: {
@@ -392,23 +393,6 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
           }
         }
         break;
-      case 'avatars':
-        for (const u of msg.update) {
-          const a = this._avatars.get(u.avatarId) ?? this.unnamed.get(u.avatarId);
-          if (a && !this._avatars.has(u.avatarId)) {
-            a.availability = u.availability;
-            a.activity = u.activity;
-          } else if (a) {
-            a.availability = u.availability;
-            a.activity = u.activity;
-            this.emit('update', a);
-          } else if (this._self && u.avatarId === this._self.avatarId) {
-            this._self.availability = u.availability;
-            this._self.activity = u.activity;
-            this.emit('update', this._self);
-          }
-        }
-        break;
       case 'people':
         for (const p of msg.changed) this._people.set(p.userId, p);
         this.emit('people', msg.changed);
@@ -456,6 +440,23 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     clearTimeout(entry.timer);
     const i = this.pendingLocates.indexOf(entry);
     if (i >= 0) this.pendingLocates.splice(i, 1);
+  }
+
+  private applyPresence(u: PresenceUpdate): void {
+    const a = this._avatars.get(u.avatarId);
+    const pending = this.unnamed.get(u.avatarId);
+    if (a) {
+      a.availability = u.availability;
+      a.activity = u.activity;
+      this.emit('update', a);
+    } else if (pending) {
+      pending.availability = u.availability;
+      pending.activity = u.activity;
+    } else if (this._self && u.avatarId === this._self.avatarId) {
+      this._self.availability = u.availability;
+      this._self.activity = u.activity;
+      this.emit('update', this._self);
+    }
   }
 
   private announce(a: AvatarInfo): void {

@@ -5,9 +5,10 @@
  *  client → server  MOVE        kind u8=1 | seq u16 | x u16 | y u16 | dir u8 | flags u8            (9 bytes)
  *  server → client  WORLD       kind u8=2 | tick u32 | count u16 | count × (avatarId u32 | x u16 | y u16 | dirFlags u8)
  *  server → client  CORRECTION  kind u8=3 | seq u16 | x u16 | y u16 | dir u8 | reason u8           (9 bytes)
- *  server → client  AOI         kind u8=4 | tick u32 | enters u16 | leaves u16
+ *  server → client  AOI         kind u8=4 | tick u32 | enters u16 | leaves u16 | updates u16
  *                               | enters × (avatarId u32 | x u16 | y u16 | dirFlags u8 | look u8 | availability u8 | activity u8)
  *                               | leaves × avatarId u32
+ *                               | updates × (avatarId u32 | availability u8 | activity u8)    (presence changes in view)
  *
  * AOI carries no names: a client asks for the names of avatars it has not met with `who`, once per connection.
  */
@@ -158,19 +159,29 @@ export interface AvatarEnter {
   activity: Activity;
 }
 
-export const AOI_HEADER_BYTES = 9;
+/** A presence change of an avatar in view (or of the client's own). */
+export interface PresenceUpdate {
+  avatarId: number;
+  availability: Availability;
+  activity: Activity;
+}
+
+export const AOI_HEADER_BYTES = 11;
 export const AOI_ENTER_BYTES = 13;
 export const AOI_LEAVE_BYTES = 4;
+export const AOI_UPDATE_BYTES = 6;
 
-export function encodeAoi(tick: number, enters: readonly AvatarEnter[], leaves: readonly number[]): Uint8Array {
+export function encodeAoi(tick: number, enters: readonly AvatarEnter[], leaves: readonly number[], updates: readonly PresenceUpdate[] = []): Uint8Array {
   const ne = Math.min(enters.length, 0xffff);
   const nl = Math.min(leaves.length, 0xffff);
-  const buf = new Uint8Array(AOI_HEADER_BYTES + ne * AOI_ENTER_BYTES + nl * AOI_LEAVE_BYTES);
+  const nu = Math.min(updates.length, 0xffff);
+  const buf = new Uint8Array(AOI_HEADER_BYTES + ne * AOI_ENTER_BYTES + nl * AOI_LEAVE_BYTES + nu * AOI_UPDATE_BYTES);
   const v = new DataView(buf.buffer);
   v.setUint8(0, BinaryKind.AOI);
   v.setUint32(1, tick >>> 0, true);
   v.setUint16(5, ne, true);
   v.setUint16(7, nl, true);
+  v.setUint16(9, nu, true);
   let o = AOI_HEADER_BYTES;
   for (let i = 0; i < ne; i++) {
     const e = enters[i]!;
@@ -187,17 +198,25 @@ export function encodeAoi(tick: number, enters: readonly AvatarEnter[], leaves: 
     v.setUint32(o, leaves[i]! >>> 0, true);
     o += AOI_LEAVE_BYTES;
   }
+  for (let i = 0; i < nu; i++) {
+    const u = updates[i]!;
+    v.setUint32(o, u.avatarId >>> 0, true);
+    v.setUint8(o + 4, Availabilities.indexOf(u.availability));
+    v.setUint8(o + 5, Activities.indexOf(u.activity));
+    o += AOI_UPDATE_BYTES;
+  }
   return buf;
 }
 
-export function decodeAoi(bytes: Uint8Array): { tick: number; enters: AvatarEnter[]; leaves: number[] } {
+export function decodeAoi(bytes: Uint8Array): { tick: number; enters: AvatarEnter[]; leaves: number[]; updates: PresenceUpdate[] } {
   if (bytes.byteLength < AOI_HEADER_BYTES) throw new BinaryDecodeError('aoi frame too short');
   const v = view(bytes);
   if (v.getUint8(0) !== BinaryKind.AOI) throw new BinaryDecodeError('not an aoi frame');
   const tick = v.getUint32(1, true);
   const ne = v.getUint16(5, true);
   const nl = v.getUint16(7, true);
-  if (bytes.byteLength !== AOI_HEADER_BYTES + ne * AOI_ENTER_BYTES + nl * AOI_LEAVE_BYTES) throw new BinaryDecodeError('aoi frame length does not match its counts');
+  const nu = v.getUint16(9, true);
+  if (bytes.byteLength !== AOI_HEADER_BYTES + ne * AOI_ENTER_BYTES + nl * AOI_LEAVE_BYTES + nu * AOI_UPDATE_BYTES) throw new BinaryDecodeError('aoi frame length does not match its counts');
   const enters: AvatarEnter[] = new Array(ne);
   let o = AOI_HEADER_BYTES;
   for (let i = 0; i < ne; i++) {
@@ -213,7 +232,15 @@ export function decodeAoi(bytes: Uint8Array): { tick: number; enters: AvatarEnte
     leaves[i] = v.getUint32(o, true);
     o += AOI_LEAVE_BYTES;
   }
-  return { tick, enters, leaves };
+  const updates: PresenceUpdate[] = new Array(nu);
+  for (let i = 0; i < nu; i++) {
+    const availability = Availabilities[v.getUint8(o + 4)];
+    const activity = Activities[v.getUint8(o + 5)];
+    if (availability === undefined || activity === undefined) throw new BinaryDecodeError('unknown presence code');
+    updates[i] = { avatarId: v.getUint32(o, true), availability, activity };
+    o += AOI_UPDATE_BYTES;
+  }
+  return { tick, enters, leaves, updates };
 }
 
 /** The kind byte of a binary frame, or undefined for an empty one. */

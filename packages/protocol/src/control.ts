@@ -161,15 +161,6 @@ export const WelcomeMsg = Type.Object({
   /** Largest walk-up conversation. */
   conversationCap: Type.Integer(),
 });
-/**
- * Presence changes of avatars in view (and of the client's own). Avatars coming into and out of view travel in the
- * binary AOI frame.
- */
-export const AvatarsMsg = Type.Object({
-  t: Type.Literal('avatars'),
-  tick: Type.Integer(),
-  update: Type.Array(Type.Object({ avatarId: Type.Integer(), availability: Availability, activity: Activity })),
-});
 /** People-panel changes across the organisation (online, offline, status). */
 export const PeopleMsg = Type.Object({ t: Type.Literal('people'), changed: Type.Array(PersonView) });
 export const LocatedMsg = Type.Object({ t: Type.Literal('located'), userId: Id, x: Tile, y: Tile });
@@ -219,10 +210,9 @@ export const WhoReplyMsg = Type.Object({
 });
 export type WhoReplyMsg = Static<typeof WhoReplyMsg>;
 
-export const ServerControl = Type.Union([WhoReplyMsg, WelcomeMsg, AvatarsMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
+export const ServerControl = Type.Union([WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
-export type AvatarsMsg = Static<typeof AvatarsMsg>;
 export type PeopleMsg = Static<typeof PeopleMsg>;
 export type ErrorMsg = Static<typeof ErrorMsg>;
 

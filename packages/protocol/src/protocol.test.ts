@@ -31,9 +31,10 @@ describe('binary codecs', () => {
       avatarId: fc.integer({ min: 0, max: 2 ** 32 - 1 }), x: tile, y: tile, dir, moving: fc.boolean(), look: fc.integer({ min: 0, max: 255 }),
       availability: fc.constantFrom(...Availabilities), activity: fc.constantFrom(...Activities),
     });
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(enter, { maxLength: 100 }), fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 100 }), (tick, enters, leaves) => {
-      const bytes = encodeAoi(tick, enters, leaves);
-      expect(decodeAoi(bytes)).toEqual({ tick, enters, leaves });
+    const update = fc.record({ avatarId: fc.integer({ min: 0, max: 2 ** 32 - 1 }), availability: fc.constantFrom(...Availabilities), activity: fc.constantFrom(...Activities) });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.array(enter, { maxLength: 100 }), fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 100 }), fc.array(update, { maxLength: 50 }), (tick, enters, leaves, updates) => {
+      const bytes = encodeAoi(tick, enters, leaves, updates);
+      expect(decodeAoi(bytes)).toEqual({ tick, enters, leaves, updates });
       expect(() => decodeAoi(bytes.subarray(0, bytes.length - 1))).toThrow(BinaryDecodeError);
       expect(() => decodeAoi(new Uint8Array([...bytes, 0]))).toThrow(BinaryDecodeError);
     }));

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BinaryKind, decodeAoi, decodeCorrection, decodeWorld, type AvatarsMsg } from '@metaoffice/protocol';
+import { BinaryKind, decodeAoi, decodeCorrection, decodeWorld } from '@metaoffice/protocol';
 import { OfficeMap, tiledFromAscii } from '@metaoffice/world';
 import { OfficeEngine, type ClientSink, type Member } from './office-engine.js';
 
 /** A client stand-in that decodes what the engine sends it and keeps its own mirror, as the SDK does. */
 class RecordingSink implements ClientSink {
-  texts: AvatarsMsg[] = [];
   /** Avatars in and out of view, frame by frame (from the binary AOI frames). */
   aoi: { enter: number[]; leave: number[] }[] = [];
   binaries: Uint8Array[] = [];
@@ -15,16 +14,13 @@ class RecordingSink implements ClientSink {
   corrections: ReturnType<typeof decodeCorrection>[] = [];
   /** Clients sharing a window share one world frame, which may carry their own step back; the SDK skips it. */
   selfId = -1;
-  sendText(text: string): void {
-    const msg = JSON.parse(text) as AvatarsMsg;
-    if (msg.t !== 'avatars') return;
-    this.texts.push(msg);
-    for (const u of msg.update) if (this.mirror.has(u.avatarId) || u.avatarId === this.selfId) this.availability.set(u.avatarId, u.availability);
+  sendText(): void {
+    // Errors and call state; the mirror is kept from the binary frames alone.
   }
   sendBinary(bytes: Uint8Array): void {
     this.binaries.push(bytes);
     if (bytes[0] === BinaryKind.AOI) {
-      const { enters, leaves } = decodeAoi(bytes);
+      const { enters, leaves, updates } = decodeAoi(bytes);
       this.aoi.push({ enter: enters.map((e) => e.avatarId), leave: leaves });
       for (const id of leaves) {
         expect(this.mirror.has(id)).toBe(true); // never told to forget an avatar it was not told about
@@ -35,6 +31,7 @@ class RecordingSink implements ClientSink {
         this.mirror.set(e.avatarId, { x: e.x, y: e.y });
         this.availability.set(e.avatarId, e.availability);
       }
+      for (const u of updates) if (this.mirror.has(u.avatarId) || u.avatarId === this.selfId) this.availability.set(u.avatarId, u.availability);
     } else if (bytes[0] === BinaryKind.WORLD) {
       for (const m of decodeWorld(bytes).moves) {
         if (m.avatarId === this.selfId) continue;

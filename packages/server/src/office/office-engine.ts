@@ -1,5 +1,5 @@
 import {
-  encodeAoi, encodeCorrection, encodeWorld, type AvatarEnter,
+  encodeAoi, encodeCorrection, encodeWorld, type AvatarEnter, type PresenceUpdate,
   type Activity, type AvatarInfo, type AvatarMove, type Availability, type ConversationState, type CorrectionReason, type Direction,
   type ErrorCode, type MoveFrame, type RtcSignal,
 } from '@metaoffice/protocol';
@@ -64,11 +64,11 @@ interface Avatar {
   readonly limiter: StepRateLimiter;
 }
 
-/** What one client is told in this tick: avatars in and out of view (binary AOI frame) and presence changes (JSON). */
+/** What one client is told in this tick's AOI frame: avatars into and out of view, and presence changes. */
 interface Pending {
   enter: AvatarEnter[];
   leave: number[];
-  update: { avatarId: number; availability: Availability; activity: Activity }[];
+  update: PresenceUpdate[];
 }
 
 /** An avatar that changed cell, joined (from -1) or left (to -1) since the last tick. */
@@ -402,14 +402,13 @@ export class OfficeEngine {
       list.push({ avatarId: o.avatarId, x: o.x, y: o.y, dir: o.dir, moving: o.moving });
     }
 
-    // 6. Send: the JSON first, so an avatar is entered before its first move; then the world frame, shared between
-    //    every client whose window covers the same cells. Both go out in one write: at thousands of clients the
-    //    system call per write, not the encoding, is what a tick costs.
+    // 6. Send: the AOI frame first, so an avatar is entered before its first move; then the world frame, shared
+    //    between every client whose window covers the same cells. Both go out in one write: at thousands of clients
+    //    the system call per write, not the encoding, is what a tick costs.
     const frameFor = new Map<number, Uint8Array | null>();
     for (const c of this.avatars.values()) {
       const p = pending.get(c);
-      const aoi = p && (p.enter.length || p.leave.length) ? encodeAoi(this.tickNo, p.enter, p.leave) : undefined;
-      const text = p && p.update.length ? JSON.stringify({ t: 'avatars', tick: this.tickNo, update: p.update }) : undefined;
+      const aoi = p ? encodeAoi(this.tickNo, p.enter, p.leave, p.update) : undefined;
       const w = winNow(c);
       let bin: Uint8Array | null = null;
       // Overload: a client whose socket is backed up skips moves, never enters or leaves; once it drains it gets every
@@ -436,17 +435,12 @@ export class OfficeEngine {
           frameFor.set(key, bin);
         }
       }
-      if (aoi === undefined && text === undefined && !bin) continue;
+      if (aoi === undefined && !bin) continue;
       c.sink.cork?.();
       if (aoi !== undefined) {
         c.sink.sendBinary(aoi);
         frames++;
         bytes += aoi.byteLength;
-      }
-      if (text !== undefined) {
-        c.sink.sendText(text);
-        frames++;
-        bytes += text.length;
       }
       if (bin) {
         c.sink.sendBinary(bin);
