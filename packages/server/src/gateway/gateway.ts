@@ -329,7 +329,7 @@ export class Gateway {
         void this.watchPeople(conn, msg.on);
         return;
       case 'who':
-        this.sendText(conn, JSON.stringify({ t: 'who', people: engine.who(msg.avatarIds) }));
+        engine.answerWho(avatarId, msg.avatarIds);
         return;
       case 'ping':
         this.sendText(conn, JSON.stringify({ t: 'pong', n: msg.n, serverTime: Date.now() }));

@@ -60,6 +60,8 @@ interface Avatar {
   reach: number;
   /** Moves were skipped because the client's socket was backed up; it gets a full resync once it drains. */
   stale: boolean;
+  /** Answers to wait for this client's next tick, so they share its one write (names asked for with `who`). */
+  outbox: string[] | undefined;
   readonly sink: ClientSink;
   readonly limiter: StepRateLimiter;
 }
@@ -194,6 +196,7 @@ export class OfficeEngine {
       win: EMPTY_RECT,
       reach: -1,
       stale: false,
+      outbox: undefined,
       sink,
       // A burst of 3 absorbs steps a busy browser sends bunched together; the long-run speed stays capped.
       limiter: new StepRateLimiter(this.opts.stepsPerSecond, 3),
@@ -376,7 +379,8 @@ export class OfficeEngine {
     for (const [c, w1] of newWin) {
       const w0 = c.win;
       const visit = (o: Avatar) => {
-        if (o.tickCell === o.cell) judge(c, { avatarId: o.avatarId, avatar: o, from: o.tickCell, to: o.cell });
+        // Membership, not tickCell === cell: an avatar that left its cell and came back this tick was judged in step 2.
+        if (!this.crossed.has(o)) judge(c, { avatarId: o.avatarId, avatar: o, from: o.tickCell, to: o.cell });
       };
       this.forEachInRect(w1, w0, visit);
       this.forEachInRect(w0, w1, visit);
@@ -435,8 +439,17 @@ export class OfficeEngine {
           frameFor.set(key, bin);
         }
       }
-      if (aoi === undefined && !bin) continue;
+      const outbox = c.outbox;
+      if (aoi === undefined && !bin && !outbox) continue;
       c.sink.cork?.();
+      if (outbox) {
+        c.outbox = undefined;
+        for (const text of outbox) {
+          c.sink.sendText(text);
+          frames++;
+          bytes += text.length;
+        }
+      }
       if (aoi !== undefined) {
         c.sink.sendBinary(aoi);
         frames++;
@@ -587,14 +600,19 @@ export class OfficeEngine {
     });
   }
 
-  /** Who the avatars with these ids are, for those still in the office (clients ask once per avatar they meet). */
-  who(avatarIds: readonly number[]): { avatarId: number; userId: string; name: string }[] {
-    const out: { avatarId: number; userId: string; name: string }[] = [];
+  /**
+   * Answers `who` (clients ask once per avatar they meet) with the avatars still in the office. The answer leaves with
+   * the asker's next tick, in the same write: at thousands of clients a write of its own would double the writes.
+   */
+  answerWho(askerId: number, avatarIds: readonly number[]): void {
+    const asker = this.avatars.get(askerId);
+    if (!asker) return;
+    const people: { avatarId: number; userId: string; name: string }[] = [];
     for (const id of avatarIds) {
       const a = this.avatars.get(id);
-      if (a) out.push({ avatarId: id, userId: a.userId, name: a.name });
+      if (a) people.push({ avatarId: id, userId: a.userId, name: a.name });
     }
-    return out;
+    (asker.outbox ??= []).push(JSON.stringify({ t: 'who', people }));
   }
 
   conversationStateOf(avatarId: number): ConversationState | null {
