@@ -245,14 +245,26 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     accounts.push(api);
   }
   const other = (await admin.me()).user.id;
-  const all = fc.sample(frames(office.id, other), { numRuns: o.frames, seed: o.seed });
+  // Frames are drawn in chunks (seed + chunk number), so a run of a million does not hold a million frames at once.
+  const CHUNK = 10_000;
+  const arb = frames(office.id, other);
+  let chunk: Frame[] = [];
+  let chunkNo = -1;
+  const frameAt = (i: number): Frame => {
+    const c = Math.floor(i / CHUNK);
+    if (c !== chunkNo) {
+      chunkNo = c;
+      chunk = fc.sample(arb, { numRuns: Math.min(CHUNK, o.frames - c * CHUNK), seed: o.seed + c });
+    }
+    return chunk[i - c * CHUNK]!;
+  };
   let next = 0;
   let ping = 1;
 
   await Promise.all(
     accounts.map(async (api) => {
       const link = new Link(o.url, `${SESSION_COOKIE}=${/mo_session=([^;]+)/.exec(api.cookieHeader()!)![1]}`, office.id, report);
-      while (next < all.length && !report.crashed) {
+      while (next < o.frames && !report.crashed) {
         if (o.alive && !o.alive()) {
           report.crashed = true;
           break;
@@ -268,7 +280,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
             continue;
           }
         }
-        const f = all[next++]!;
+        // Another connection may have taken the last frame while this one was reconnecting.
+        if (next >= o.frames) break;
+        const f = frameAt(next++);
         const tick = Date.now();
         const bad = isBad(f);
         const r = await link.exchange(f, ping++);

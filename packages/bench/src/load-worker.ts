@@ -46,6 +46,8 @@ export interface WorkerResult {
 
 const DIRS: [Direction, number, number][] = [['up', 0, -1], ['down', 0, 1], ['left', -1, 0], ['right', 1, 0]];
 const STEP_MS = 250;
+/** How often the scheduler looks for due steps. */
+const TICK_MS = 20;
 
 interface Person {
   conn: OfficeConnection;
@@ -178,7 +180,8 @@ function walk(p: Person, t: number): void {
   p.conn.step(p.x, p.y, dir, moving);
   stepsSent++;
   // 4 steps/s while walking; a pause of 0.5–3 s after stopping.
-  p.nextAt = moving ? Math.max(p.nextAt + STEP_MS, t) : t + 500 + Math.random() * 2500;
+  // A late scheduler (an overloaded machine) must not catch up with a burst the server would refuse as too fast.
+  p.nextAt = moving ? Math.max(p.nextAt + STEP_MS, t + STEP_MS - TICK_MS) : t + 500 + Math.random() * 2500;
 }
 
 async function main(): Promise<void> {
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
   const timer = setInterval(() => {
     const t = now();
     for (const p of people) walk(p, t);
-  }, 20);
+  }, TICK_MS);
 
   parentPort!.on('message', (msg: { t: 'measure' } | { t: 'stop' }) => {
     if (msg.t === 'measure') {

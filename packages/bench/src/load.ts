@@ -55,6 +55,8 @@ export interface LoadResult {
   deliveredRatio: number;
   serverCpuPct: number;
   serverRssMb: number;
+  /** V8 heap in use at the end: the JavaScript part of the memory (RSS adds buffers, code and the allocator's slack). */
+  serverHeapUsedMb: number;
   downKBpsPerClient: number;
   /** Of the download, the JSON part (enters, leaves, presence, calls); the rest is binary moves. */
   downJsonKBpsPerClient: number;
@@ -271,6 +273,7 @@ export async function runOnce(args: LoadArgs, users: number): Promise<LoadResult
       deliveredRatio: sent > 0 ? Math.round((seen / sent) * 100000) / 100000 : NaN,
       serverCpuPct: r1(((cpu1 - cpu0) / elapsed) * 100),
       serverRssMb: r1(rss / 1048576),
+      serverHeapUsedMb: r1(m1.heapUsedBytes / 1048576),
       downKBpsPerClient: Math.round(percentile(down, 50) / 10.24) / 100,
       downJsonKBpsPerClient: Math.round(percentile(parts.flatMap((p) => p.downTextBps).sort((a, b) => a - b), 50) / 10.24) / 100,
       upKBpsPerClient: Math.round(percentile(up, 50) / 10.24) / 100,

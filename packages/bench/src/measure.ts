@@ -23,6 +23,7 @@ export interface MetricsSample {
   cpuSeconds: number;
   rssBytes: number;
   eventLoopLagP99Seconds: number;
+  heapUsedBytes: number;
   /** Tick-duration histogram: cumulative counts by upper bound in seconds (+Inf last). */
   tick: { le: number; count: number }[];
 }
@@ -35,7 +36,7 @@ export function parseMetrics(text: string): MetricsSample {
   const tick: { le: number; count: number }[] = [];
   const re = /^metaoffice_tick_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm;
   for (let m; (m = re.exec(text)); ) tick.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
-  return { cpuSeconds: value('process_cpu_seconds_total'), rssBytes: value('process_resident_memory_bytes'), eventLoopLagP99Seconds: value('nodejs_eventloop_lag_p99_seconds'), tick };
+  return { cpuSeconds: value('process_cpu_seconds_total'), rssBytes: value('process_resident_memory_bytes'), eventLoopLagP99Seconds: value('nodejs_eventloop_lag_p99_seconds'), heapUsedBytes: value('nodejs_heap_size_used_bytes'), tick };
 }
 
 export async function readMetrics(url: string): Promise<MetricsSample> {
