@@ -19,6 +19,7 @@ import { cpus, setPriority } from 'node:os';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sleep, startLocalServer } from './local-server.js';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
+import type { CallMeshRecovery } from '@metaoffice/client';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -114,16 +115,6 @@ interface PeerRow {
   audioBytesReceived: number;
   videoBytesReceived: number;
   framesDecoded: number;
-}
-interface RecoveryStats {
-  resets: number;
-  iceRestarts: number;
-  followedResets: number;
-  staleSignals: number;
-  refusedSignals: number;
-  resends: number;
-  earlySignals: number;
-  events: string[];
 }
 interface PageState {
   self: string;
@@ -334,7 +325,7 @@ async function main(): Promise<void> {
   const rejectedFrames = await rejected(base);
   log(`frames the server rejected so far: ${JSON.stringify(rejectedFrames)}`);
   // What each page's call mesh did to get there: watchdog restarts, ICE restarts, stale or refused signals.
-  const recovery = await Promise.all(pages.map((p) => p.evaluate(() => ((window as any).__metaoffice?.callRecovery?.() ?? null) as RecoveryStats | null)));
+  const recovery = await Promise.all(pages.map((p) => p.evaluate(() => ((window as any).__metaoffice?.callRecovery?.() ?? null) as CallMeshRecovery | null)));
   recovery.forEach((r, i) => {
     if (!r) return;
     const { events, ...counts } = r;

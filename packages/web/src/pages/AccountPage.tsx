@@ -79,26 +79,42 @@ function saveFile(data: BlobPart, type: string, name: string): void {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-function DownloadMyData() {
+/**
+ * One account action: busy while it runs, its failure as a sentence. Actions that end on another page (sign-out,
+ * deletions) navigate inside `fn`.
+ */
+function useAction(fn: () => Promise<void>, explain: (err: unknown) => string = describeError) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const download = async () => {
+  const run = async () => {
     setBusy(true);
     setError(null);
     try {
-      const data = await api.exportMe();
-      saveFile(JSON.stringify(data, null, 2), 'application/json', `metaoffice-me-${today()}.json`);
+      await fn();
     } catch (err) {
-      setError(describeError(err));
+      setError(explain(err));
     }
     setBusy(false);
   };
+  return { busy, error, run };
+}
+
+function leaveToSignIn(signedOut: () => void): void {
+  signedOut();
+  navigate('/signin', { replace: true });
+}
+
+function DownloadMyData() {
+  const { busy, error, run } = useAction(async () => {
+    const data = await api.exportMe();
+    saveFile(JSON.stringify(data, null, 2), 'application/json', `metaoffice-me-${today()}.json`);
+  });
   return (
     <Section
       title="Download my data"
       testId="download-my-data"
       action={
-        <button type="button" className="btn" onClick={download} disabled={busy}>
+        <button type="button" className="btn" onClick={run} disabled={busy}>
           {busy ? 'Preparing…' : 'Download my data'}
         </button>
       }
@@ -111,26 +127,16 @@ function DownloadMyData() {
 
 function SignOutEverywhere() {
   const { signedOut } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const signOutAll = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.signOutEverywhere();
-      signedOut();
-      navigate('/signin', { replace: true });
-    } catch (err) {
-      setError(describeError(err));
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction(async () => {
+    await api.signOutEverywhere();
+    leaveToSignIn(signedOut);
+  });
   return (
     <Section
       title="Sign out everywhere"
       testId="sign-out-everywhere"
       action={
-        <button type="button" className="btn" onClick={signOutAll} disabled={busy}>
+        <button type="button" className="btn" onClick={run} disabled={busy}>
           {busy ? 'Signing out…' : 'Sign out everywhere'}
         </button>
       }
@@ -143,24 +149,18 @@ function SignOutEverywhere() {
 
 function DeleteMyAccount() {
   const { signedOut } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [password, setPassword] = useState('');
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    if (!password) return;
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction(
+    async () => {
       await api.deleteMe(password);
-      signedOut();
-      navigate('/signin', { replace: true });
-    } catch (err) {
-      const code = errorCode(err);
-      // LAST_ADMIN and ACCOUNT_LOCKED carry a sentence meant for people; show it as it is.
-      setError(code === 'BAD_CREDENTIALS' ? 'That password is not right.' : describeError(err));
-      setBusy(false);
-    }
+      leaveToSignIn(signedOut);
+    },
+    // LAST_ADMIN and ACCOUNT_LOCKED carry a sentence meant for people; show it as it is.
+    (err) => (errorCode(err) === 'BAD_CREDENTIALS' ? 'That password is not right.' : describeError(err)),
+  );
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (password) void run();
   };
   return (
     <Section title="Delete my account" testId="delete-my-account" danger>
@@ -183,25 +183,16 @@ function DeleteMyAccount() {
 }
 
 function ExportOrganisation() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const download = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const archive = await api.exportOrganisation();
-      saveFile(archive as Uint8Array<ArrayBuffer>, 'application/gzip', `metaoffice-organisation-${today()}.tar.gz`);
-    } catch (err) {
-      setError(describeError(err));
-    }
-    setBusy(false);
-  };
+  const { busy, error, run } = useAction(async () => {
+    const archive = await api.exportOrganisation();
+    saveFile(archive as Uint8Array<ArrayBuffer>, 'application/gzip', `metaoffice-organisation-${today()}.tar.gz`);
+  });
   return (
     <Section
       title="Export organisation"
       testId="export-organisation"
       action={
-        <button type="button" className="btn" onClick={download} disabled={busy}>
+        <button type="button" className="btn" onClick={run} disabled={busy}>
           {busy ? 'Preparing…' : 'Export organisation'}
         </button>
       }
@@ -214,23 +205,15 @@ function ExportOrganisation() {
 
 function DeleteOrganisation() {
   const { me, signedOut } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState('');
   const matches = confirm.trim() === me.organisation.name.trim();
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
+  const { busy, error, run } = useAction(async () => {
+    await api.deleteOrganisation(confirm);
+    leaveToSignIn(signedOut);
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    if (!matches) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.deleteOrganisation(confirm);
-      signedOut();
-      navigate('/signin', { replace: true });
-    } catch (err) {
-      setError(describeError(err));
-      setBusy(false);
-    }
+    if (matches) void run();
   };
   return (
     <Section title="Delete organisation" testId="delete-organisation" danger>
