@@ -334,14 +334,17 @@ export class OfficeEngine {
 
     // 1. New windows, and who jumped (teleport, correction across the map) rather than walked.
     const newWin = new Map<Avatar, CellRect>();
+    const newReach = new Map<Avatar, number>();
     const jumped: Avatar[] = [];
     let reach = this.maxReach();
     for (const a of this.winDirty) {
       const w = this.windowOf(a);
-      if (!sameRect(w, a.win)) {
-        newWin.set(a, w);
-        reach = Math.max(reach, this.reachOf(a, w));
-      }
+      if (!sameRect(w, a.win)) newWin.set(a, w);
+      // Reach is measured from the avatar's own cell, so it changes with every cell it walks into, even when the
+      // window does not (a window clamped to the map on both sides).
+      const r = this.reachOf(a, w);
+      newReach.set(a, r);
+      reach = Math.max(reach, r);
       if (a.tickCell >= 0 && this.cellDistance(a.tickCell, a.cell) > 1) jumped.push(a);
     }
     // Walking moves a client at most one cell per tick, hence the extra cell.
@@ -465,10 +468,8 @@ export class OfficeEngine {
 
     // 7. What every client was told is now the baseline for the next tick.
     for (const o of this.crossed) o.tickCell = o.cell;
-    for (const [c, w] of newWin) {
-      c.win = w;
-      this.setReach(c, this.reachOf(c, w));
-    }
+    for (const [c, w] of newWin) c.win = w;
+    for (const [c, r] of newReach) this.setReach(c, r);
     this.scanReach = this.maxReach() + 1;
     this.crossed.clear();
     this.departed = [];
