@@ -23,6 +23,8 @@ export interface Config {
   webDist: string;
   /** Create a demo organisation and office on the first start. */
   seedDemo: boolean;
+  /** How often live connections' sessions are checked again, so an expired or revoked one is closed. */
+  sessionRecheckMs: number;
   /** log2 of scrypt's cost N for new password hashes: 15 (OWASP's minimum) unless a load test lowers it. */
   passwordCost: number;
   /** Sign-in and sign-up attempts allowed per client address per minute. */
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     webDist: env.WEB_DIST === undefined ? webDistDefault : env.WEB_DIST.trim() && resolve(cwd, env.WEB_DIST.trim()),
     seedDemo: bool(env, 'SEED_DEMO', true),
     passwordCost: int(env, 'PASSWORD_COST', 15, 10, 20),
+    sessionRecheckMs: int(env, 'SESSION_RECHECK_SECONDS', 30, 1, 3600) * 1000,
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000),
     signInLockout: (() => {
       const lockMs = int(env, 'SIGNIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60_000;

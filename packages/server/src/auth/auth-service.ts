@@ -181,6 +181,11 @@ export class AuthService {
     return !!s && s.expiresAt > this.now();
   }
 
+  /** Of these sessions, the ones still valid: the live-connection re-check asks for thousands at once. */
+  validSessions(tokenHashes: readonly string[]): Promise<Set<string>> {
+    return this.store.sessions.validAmong(tokenHashes, this.now());
+  }
+
   async meOf(user: User): Promise<MeView> {
     const org = await this.store.organisations.byId(user.orgId);
     return {

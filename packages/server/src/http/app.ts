@@ -109,7 +109,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   );
   gateway = new Gateway(
     { store, auth, registry, presence, metrics, log: http.log },
-    { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, peopleLiveLimit: config.peopleLiveLimit, iceServersFor: (userId) => iceServersFor(config, userId) },
+    { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, peopleLiveLimit: config.peopleLiveLimit, sessionCheckMs: config.sessionRecheckMs, iceServersFor: (userId) => iceServersFor(config, userId) },
   );
   const sweep = setInterval(() => presence.sweep(), 5000);
   sweep.unref();

@@ -156,6 +156,10 @@ function defineStoreSuite(backend: Backend): void {
       expiresAt: farFuture,
     });
     expect(await store.sessions.byTokenHash('missing')).toBeUndefined();
+    // Valid means present and not yet expired; 'edge' expires exactly now. Batches of 500 hashes per query.
+    expect([...(await store.sessions.validAmong(['old', 'edge', 'live', 'u2', 'missing'], now))].sort()).toEqual(['live', 'u2']);
+    expect((await store.sessions.validAmong([...Array.from({ length: 1200 }, (_, i) => `nope${i}`), 'u2'], now)).size).toBe(1);
+    expect((await store.sessions.validAmong([], now)).size).toBe(0);
     await expectStorageError(
       store.sessions.create({ tokenHash: 'live', userId: u2.id, createdAt: now, expiresAt: farFuture }),
       'CONFLICT',

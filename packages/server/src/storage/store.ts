@@ -432,6 +432,21 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
           return row && toSession(row);
         }),
 
+      validAmong: (tokenHashes, now) =>
+        guard(async () => {
+          const valid = new Set<string>();
+          for (let i = 0; i < tokenHashes.length; i += 500) {
+            const rows = await exec
+              .selectFrom('sessions')
+              .select('token_hash')
+              .where('token_hash', 'in', tokenHashes.slice(i, i + 500))
+              .where('expires_at', '>', now)
+              .execute();
+            for (const r of rows) valid.add(r.token_hash);
+          }
+          return valid;
+        }),
+
       delete: (tokenHash) =>
         guard(async () => {
           await exec.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();

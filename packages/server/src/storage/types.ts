@@ -107,6 +107,8 @@ export interface Store {
     /** CONFLICT when the token hash exists; NOT_FOUND when the user does not. */
     create(s: Session): Promise<void>;
     byTokenHash(tokenHash: string): Promise<Session | undefined>;
+    /** Of these token hashes, the ones whose sessions exist and are valid at `now` (one query per 500 hashes). */
+    validAmong(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
     /** No error when absent (logging out twice is fine). */
     delete(tokenHash: string): Promise<void>;
     /** Deletes sessions with `expiresAt <= now`; returns how many. */
