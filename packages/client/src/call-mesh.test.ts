@@ -50,6 +50,7 @@ class FakePc {
   private stableRemote: Desc | null = null;
   private ufrag = `u${pcSeq}x0`;
   private ufragGen = 0;
+  private sdpVersion = 0;
   private gathered = new Set<string>();
   private restartWanted = false;
   private dirty = false;
@@ -158,7 +159,8 @@ class FakePc {
   }
 
   private sdp(): string {
-    return [`o=- ${this.id}`, `a=fingerprint:${this.id}`, `a=ice-ufrag:${this.ufrag}`, ...this.transceivers.filter((t) => t.mid !== null).map((t) => `m=${t.kind}`)].join('\r\n');
+    // The session version goes up with every description, as in a browser: a new answer never repeats an old one.
+    return [`o=- ${this.id} ${++this.sdpVersion}`, `a=fingerprint:${this.id}`, `a=ice-ufrag:${this.ufrag}`, ...this.transceivers.filter((t) => t.mid !== null).map((t) => `m=${t.kind}`)].join('\r\n');
   }
 
   private becomeStable() {
@@ -336,7 +338,7 @@ const stream = () => {
   return { getTracks: () => tracks, getAudioTracks: () => [tracks[0]], getVideoTracks: () => [tracks[1]] } as unknown as MediaStream;
 };
 
-const total = (office: FakeOffice, key: 'resets' | 'iceRestarts' | 'followedResets' | 'staleSignals' | 'resends' | 'earlySignals') =>
+const total = (office: FakeOffice, key: 'resets' | 'iceRestarts' | 'followedResets' | 'staleSignals' | 'resends' | 'earlySignals' | 'mediaRestarts') =>
   [...office.meshes.values()].reduce((n, m) => n + m.recovery()[key], 0);
 
 describe('CallMesh negotiation', () => {
@@ -420,6 +422,50 @@ describe('CallMesh negotiation', () => {
     const ms = await until(office, ['a', 'b'], 20_000);
     expect(ms).toBeLessThan(3000);
     expect(total(office, 'resends')).toBeGreaterThan(0);
+    expect(total(office, 'resets')).toBe(0);
+  });
+
+  it('sends a renegotiation again when the server refused it on a connected pair (camera added after connecting)', async () => {
+    const office = new FakeOffice();
+    office.add('a');
+    const b = office.add('b');
+    office.setMembers(['a', 'b']);
+    await until(office, ['a', 'b'], 3000);
+    const pcA = office.meshes.get('a')!.connections().get('b') as unknown as FakePc;
+    const pcB = b.connections().get('a') as unknown as FakePc;
+    // b's camera comes up after the pair connected; its renegotiation offer is refused once (membership settling).
+    let dropped = 0;
+    office.refuse = (from, _to, s) => from === 'b' && s.kind === 'description' && dropped++ < 1;
+    b.setLocalStream(stream());
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(office.refused).toBe(1);
+    // Still connected all along; the offer went again, so a now has b's tracks negotiated.
+    expect(pcB.connectionState).toBe('connected');
+    expect(pcB.signalingState).toBe('stable');
+    expect(pcA.remoteDescription?.sdp).toBe(pcB.localDescription?.sdp);
+    expect(b.recovery().resends).toBeGreaterThan(0);
+    expect(total(office, 'resets')).toBe(0);
+  });
+
+  it('sends an unanswered renegotiation offer again on a connected pair when the answer vanished', async () => {
+    const office = new FakeOffice();
+    office.add('a');
+    const b = office.add('b');
+    office.setMembers(['a', 'b']);
+    await until(office, ['a', 'b'], 3000);
+    const pcA = office.meshes.get('a')!.connections().get('b') as unknown as FakePc;
+    const pcB = b.connections().get('a') as unknown as FakePc;
+    // a's answer to b's renegotiation is lost without a word: b would wait in have-local-offer forever.
+    let lost = 0;
+    office.lose = (from, _to, s) => from === 'a' && s.kind === 'description' && lost++ < 1;
+    b.setLocalStream(stream());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(pcB.signalingState).toBe('have-local-offer');
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(pcB.signalingState).toBe('stable');
+    expect(pcA.remoteDescription?.sdp).toBe(pcB.localDescription?.sdp);
+    expect(pcB.connectionState).toBe('connected');
+    expect(b.recovery().resends).toBe(1);
     expect(total(office, 'resets')).toBe(0);
   });
 
@@ -533,5 +579,103 @@ describe('CallMesh negotiation', () => {
     // No watchdog keeps running for a peer that is gone.
     await vi.advanceTimersByTimeAsync(60_000);
     expect(total(office, 'resets')).toBe(0);
+  });
+});
+
+/**
+ * Inbound video as getStats would report it: every read of a connection that carries video finds more bytes; a
+ * connection `stalled` says is frozen reports the same number forever (connected, but one direction carries nothing).
+ */
+function videoMeter(stalled: (pc: FakePc) => boolean) {
+  const bytes = new Map<unknown, number>();
+  return async (pc: RTCPeerConnection): Promise<number | undefined> => {
+    const n = (bytes.get(pc) ?? 0) + (stalled(pc as unknown as FakePc) ? 0 : 1000);
+    bytes.set(pc, n);
+    return n;
+  };
+}
+
+describe('CallMesh media watchdog', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    FakePc.blocked = false;
+    FakePc.opDelay = 1;
+    byUfrag.clear();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const pcOf = (office: FakeOffice, user: string, peer: string) => office.meshes.get(user)!.connections().get(peer) as unknown as FakePc;
+
+  it('starts a new session when the impolite side receives no video on a connected pair', async () => {
+    const frozen = new Set<FakePc>();
+    const office = new FakeOffice({ readVideoBytes: videoMeter((pc) => frozen.has(pc)), mediaCheckMs: 1000, mediaStallMs: 10_000 });
+    office.add('a');
+    office.add('b');
+    office.setMembers(['a', 'b']);
+    await until(office, ['a', 'b'], 3000);
+    // b (impolite) gets nothing from a on this connection, although a says it sends video.
+    const first = pcOf(office, 'b', 'a');
+    frozen.add(first);
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(total(office, 'mediaRestarts')).toBe(0);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(office.meshes.get('b')!.recovery().mediaRestarts).toBe(1);
+    expect(office.meshes.get('b')!.recovery().resets).toBe(1);
+    await until(office, ['a', 'b'], 5000);
+    expect(pcOf(office, 'b', 'a')).not.toBe(first);
+    expect(office.meshes.get('a')!.recovery().followedResets).toBe(1);
+    // Video flows on the new connection: nothing more happens.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(total(office, 'mediaRestarts')).toBe(1);
+  });
+
+  it('lets the polite side ask for a new session with an ICE restart when it receives no video', async () => {
+    const frozen = new Set<FakePc>();
+    const office = new FakeOffice({ readVideoBytes: videoMeter((pc) => frozen.has(pc)), mediaCheckMs: 1000, mediaStallMs: 10_000 });
+    office.add('a');
+    office.add('b');
+    office.setMembers(['a', 'b']);
+    await until(office, ['a', 'b'], 3000);
+    const aFirst = pcOf(office, 'a', 'b');
+    const bFirst = pcOf(office, 'b', 'a');
+    frozen.add(aFirst);
+    await vi.advanceTimersByTimeAsync(12_000);
+    await until(office, ['a', 'b'], 5000);
+    // a (polite) asked with an ICE restart on its connection; b, whose connection was up, started a new session.
+    expect(office.meshes.get('a')!.recovery().mediaRestarts).toBe(1);
+    expect(office.meshes.get('b')!.recovery().mediaRestarts).toBe(1);
+    expect(office.meshes.get('b')!.recovery().resets).toBe(1);
+    expect(office.meshes.get('a')!.recovery().followedResets).toBe(1);
+    expect(pcOf(office, 'a', 'b')).not.toBe(aFirst);
+    expect(pcOf(office, 'b', 'a')).not.toBe(bFirst);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(total(office, 'mediaRestarts')).toBe(2);
+  });
+
+  it('leaves a peer alone whose camera is off, and stops after the capped retries, backing off', async () => {
+    const office = new FakeOffice({ readVideoBytes: videoMeter(() => true), mediaCheckMs: 1000, mediaStallMs: 10_000, maxMediaRestarts: 2 });
+    const a = office.add('a');
+    const b = office.add('b');
+    a.setMedia({ audio: true, video: false });
+    b.setMedia({ audio: true, video: false });
+    office.setMembers(['a', 'b']);
+    await until(office, ['a', 'b'], 3000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(total(office, 'mediaRestarts')).toBe(0);
+    // Cameras on, but nothing ever arrives on any connection: b starts over at 10 s, then 15 s, then gives up.
+    a.setMedia({ audio: true, video: true });
+    await vi.advanceTimersByTimeAsync(11_500);
+    expect(b.recovery().mediaRestarts).toBe(1);
+    await until(office, ['a', 'b'], 5000);
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(b.recovery().mediaRestarts).toBe(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(b.recovery().mediaRestarts).toBe(2);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(b.recovery().mediaRestarts).toBe(2);
+    // a says no video: a never judged b (b's camera stays off).
+    expect(a.recovery().mediaRestarts).toBe(0);
   });
 });

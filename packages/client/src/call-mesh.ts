@@ -36,6 +36,9 @@ export interface CallMeshRecovery {
   resends: number;
   /** Signals from someone not (yet) a member, held until the conversation message names them. */
   earlySignals: number;
+  /** Connected pairs whose inbound video stalled (bytes flat while the peer says it sends video) and were recovered:
+   * by this side starting a new session (impolite) or asking for one with an ICE restart (polite). */
+  mediaRestarts: number;
   /** The most recent recovery events, oldest first. */
   events: string[];
 }
@@ -54,6 +57,17 @@ export interface CallMeshOptions {
   log?: (msg: string) => void;
   /** New session ids (tests make them predictable). */
   newSessionId?: () => string;
+  /**
+   * Reads the inbound video bytes received on a connection (the sum of its inbound-rtp video `bytesReceived`), for
+   * the media watchdog. Default: `pc.getStats()`; undefined when it cannot tell (then the peer is not judged).
+   */
+  readVideoBytes?: (pc: RTCPeerConnection) => Promise<number | undefined>;
+  /** How often the media watchdog looks at connected peers (0 turns it off). */
+  mediaCheckMs?: number;
+  /** How long inbound video may stay flat on a connected peer that says it sends video before recovery. */
+  mediaStallMs?: number;
+  /** How many media recoveries in a row one peer gets (the stall time grows 1.5x each time) before the mesh stops. */
+  maxMediaRestarts?: number;
 }
 
 type Candidate = Extract<RtcSignal, { kind: 'candidate' }>['candidate'];
@@ -85,6 +99,16 @@ interface Peer extends PeerView {
   lastRemoteAnswer: string | undefined;
   /** The watchdog already sent this session's offer again once (a slow peer rather than a lost one). */
   nudged: boolean;
+  /** An offer of this side that has no answer yet (a renegotiation on a connected pair), and how often it went again. */
+  offerTimer: ReturnType<typeof setTimeout> | undefined;
+  offerSdp: string | undefined;
+  /** A `media` signal has come from this peer (until then `video` is only a default). */
+  heardMedia: boolean;
+  /** Media watchdog: inbound video bytes last seen on the current connection, and since when they have not grown. */
+  videoBytes: number;
+  videoSince: number;
+  /** Media recoveries since video last flowed from this peer. */
+  mediaRestarts: number;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -97,6 +121,12 @@ const EARLY_SIGNAL_MAX = 200;
 const RESEND_DELAY_MS = 1_000;
 /** Sessions of a departed peer remembered per user, so their late signals are recognised as stale. */
 const DEAD_SESSIONS_KEPT = 16;
+/** An offer on a connected pair not answered this long goes again (then 2x, 4x); the impolite side then starts over. */
+const RENEGOTIATION_RESEND_MS = 4_000;
+const RENEGOTIATION_RESENDS = 2;
+const DEFAULT_MEDIA_CHECK_MS = 2_000;
+const DEFAULT_MEDIA_STALL_MS = 10_000;
+const DEFAULT_MAX_MEDIA_RESTARTS = 3;
 
 /**
  * The WebRTC mesh of one conversation or meeting room: one RTCPeerConnection per other member, negotiated with the
@@ -134,7 +164,13 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   private readonly disconnectedGraceMs: number;
   private readonly logFn: (msg: string) => void;
   private readonly newSessionId: () => string;
-  private readonly stats: CallMeshRecovery = { resets: 0, iceRestarts: 0, followedResets: 0, staleSignals: 0, refusedSignals: 0, resends: 0, earlySignals: 0, events: [] };
+  private readonly readVideoBytes: (pc: RTCPeerConnection) => Promise<number | undefined>;
+  private readonly mediaCheckMs: number;
+  private readonly mediaStallMs: number;
+  private readonly maxMediaRestarts: number;
+  private mediaTimer: ReturnType<typeof setInterval> | undefined;
+  private mediaChecking = false;
+  private readonly stats: CallMeshRecovery = { resets: 0, iceRestarts: 0, followedResets: 0, staleSignals: 0, refusedSignals: 0, resends: 0, earlySignals: 0, mediaRestarts: 0, events: [] };
 
   constructor(
     private readonly conn: OfficeConnection,
@@ -149,6 +185,10 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     this.disconnectedGraceMs = options.disconnectedGraceMs ?? DEFAULT_DISCONNECTED_GRACE_MS;
     this.logFn = options.log ?? ((msg) => console.info(`[call] ${msg}`));
     this.newSessionId = options.newSessionId ?? randomId;
+    this.readVideoBytes = options.readVideoBytes ?? inboundVideoBytes;
+    this.mediaCheckMs = options.mediaCheckMs ?? DEFAULT_MEDIA_CHECK_MS;
+    this.mediaStallMs = options.mediaStallMs ?? DEFAULT_MEDIA_STALL_MS;
+    this.maxMediaRestarts = options.maxMediaRestarts ?? DEFAULT_MAX_MEDIA_RESTARTS;
     this.offs.push(conn.on('conversation', (c) => this.onConversation(c)));
     this.offs.push(conn.on('signal', (from, s) => this.onSignal(from, s)));
     this.offs.push(
@@ -195,6 +235,8 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     this.closed = true;
     for (const off of this.offs.splice(0)) off();
     clearTimeout(this.resendTimer);
+    clearInterval(this.mediaTimer);
+    this.mediaTimer = undefined;
     for (const id of [...this.peers.keys()]) this.dropPeer(id);
     this.early.clear();
   }
@@ -216,6 +258,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     const wanted = new Map((c?.members ?? []).filter((m) => m.userId !== me).map((m) => [m.userId, m.name]));
     for (const id of [...this.peers.keys()]) if (!wanted.has(id)) this.dropPeer(id);
     for (const [id, name] of wanted) if (!this.peers.has(id)) this.addPeer(id, name);
+    this.syncMediaTimer();
     this.emit('call', c);
   }
 
@@ -226,6 +269,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
       userId, name, stream: undefined, state: 'new', audio: true, video: true, polite, owner: !polite,
       pc: undefined as unknown as RTCPeerConnection, session: undefined, makingOffer: false, ignoreOffer: false, queue: Promise.resolve(),
       pendingCandidates: [], sentCandidates: [], wasConnected: false, restarts: 0, timer: undefined, lastResend: 0, lastRemoteOffer: undefined, lastRemoteAnswer: undefined, nudged: false,
+      offerTimer: undefined, offerSdp: undefined, heardMedia: false, videoBytes: 0, videoSince: Date.now(), mediaRestarts: 0,
     };
     this.peers.set(userId, p);
     this.conn.signal(userId, { kind: 'media', ...this.media });
@@ -240,7 +284,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   /** Opens a fresh peer connection for `p` in `session` (the previous one, if any, must be closed by the caller). */
   private openPc(p: Peer, session: string | undefined): void {
     const pc = this.createPc(this.rtcConfig());
-    Object.assign(p, { pc, session, makingOffer: false, ignoreOffer: false, pendingCandidates: [], sentCandidates: [], wasConnected: false, state: pc.connectionState, stream: undefined, lastRemoteOffer: undefined, lastRemoteAnswer: undefined, nudged: false });
+    Object.assign(p, { pc, session, makingOffer: false, ignoreOffer: false, pendingCandidates: [], sentCandidates: [], wasConnected: false, state: pc.connectionState, stream: undefined, lastRemoteOffer: undefined, lastRemoteAnswer: undefined, nudged: false, videoBytes: 0, videoSince: Date.now() });
     const current = () => this.peers.get(p.userId) === p && p.pc === pc;
     pc.onnegotiationneeded = async () => {
       // The polite side waits for the session it is offered: an offer of its own before then would be unaddressed.
@@ -303,6 +347,9 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   private closePc(p: Peer): void {
     clearTimeout(p.timer);
     p.timer = undefined;
+    clearTimeout(p.offerTimer);
+    p.offerTimer = undefined;
+    p.offerSdp = undefined;
     const pc = p.pc;
     pc.onnegotiationneeded = null;
     pc.onicecandidate = null;
@@ -397,6 +444,31 @@ export class CallMesh extends Emitter<CallMeshEvents> {
   private send(p: Peer, pc: RTCPeerConnection, signal: RtcSignal): void {
     if (this.peers.get(p.userId) !== p || p.pc !== pc || p.session === undefined) return;
     this.conn.signal(p.userId, signal.kind === 'media' ? signal : { ...signal, session: p.session });
+    if (signal.kind === 'description' && signal.description.type === 'offer' && signal.description.sdp !== p.offerSdp) this.watchOffer(p, pc, signal.description.sdp, 0);
+  }
+
+  /**
+   * A renegotiation on a connected pair (a camera or microphone added after connecting) whose offer or answer got
+   * lost would leave the pair connected with that media never flowing, and the connect watchdog only looks at the
+   * connection state. So an offer not answered in a while goes again (the same offer is answered again with the same
+   * answer), and after that the impolite side starts the pair over.
+   */
+  private watchOffer(p: Peer, pc: RTCPeerConnection, sdp: string, tries: number): void {
+    clearTimeout(p.offerTimer);
+    p.offerSdp = sdp;
+    p.offerTimer = setTimeout(() => {
+      p.offerTimer = undefined;
+      if (this.closed || this.peers.get(p.userId) !== p || p.pc !== pc || pc.signalingState !== 'have-local-offer' || pc.localDescription?.sdp !== sdp) return;
+      // Not connected: the connect watchdog's business.
+      if (pc.connectionState !== 'connected') return;
+      if (tries >= RENEGOTIATION_RESENDS) {
+        if (p.owner) this.reset(p, `renegotiation offer unanswered on a connected pair (${describeMedia(pc)})`);
+        return;
+      }
+      p.lastResend = 0;
+      this.resend(p, `no answer to a renegotiation for ${RENEGOTIATION_RESEND_MS * 2 ** tries} ms`);
+      this.watchOffer(p, pc, sdp, tries + 1);
+    }, RENEGOTIATION_RESEND_MS * 2 ** tries);
   }
 
   private onSignal(from: string, signal: RtcSignal): void {
@@ -417,6 +489,9 @@ export class CallMesh extends Emitter<CallMeshEvents> {
       }
     }
     if (signal.kind === 'media') {
+      // A camera that just came on gets the full stall time before the watchdog judges it.
+      if (signal.video && !(peer.heardMedia && peer.video)) peer.videoSince = Date.now();
+      peer.heardMedia = true;
       peer.audio = signal.audio;
       peer.video = signal.video;
       this.emit('peer', view(peer));
@@ -447,7 +522,7 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     // The other side started over (its watchdog, or a stale session was adopted first): so does this side. Signals
     // of one sender arrive in order, so a session not seen before is newer than the current one.
     this.stats.followedResets++;
-    this.note(`following ${p.userId} to new session ${session} (was ${p.session}, ${describePc(p.pc)})`);
+    this.note(`following ${p.userId} to new session ${session} (was ${p.session}, ${describeMedia(p.pc)})`);
     this.bury(p.userId, p.session);
     const restarts = p.restarts;
     this.closePc(p);
@@ -470,6 +545,13 @@ export class CallMesh extends Emitter<CallMeshEvents> {
         }
         // An answer with no offer outstanding is late or doubled; applying it would only throw.
         if (d.type === 'answer' && (pc.signalingState !== 'have-local-offer' || d.sdp === p.lastRemoteAnswer)) return;
+        if (d.type === 'offer' && p.owner && pc.connectionState === 'connected' && pc.remoteDescription && !sameUfrags(remoteUfrags(pc), ufragsOf(d.sdp))) {
+          // The polite side restarted ICE on a connection that is up here: that is how it asks for a new session
+          // (its media watchdog saw no video from this side). A new peer connection is the stronger cure.
+          this.stats.mediaRestarts++;
+          this.reset(p, `${p.userId} asked for a new session (ICE restart while connected; ${describeMedia(pc)})`);
+          return;
+        }
         const offerCollision = d.type === 'offer' && (p.makingOffer || pc.signalingState !== 'stable');
         p.ignoreOffer = !p.polite && offerCollision;
         if (p.ignoreOffer) return;
@@ -493,6 +575,67 @@ export class CallMesh extends Emitter<CallMeshEvents> {
         await this.addCandidate(p, pc, c);
         return;
       }
+    }
+  }
+
+  // ---- media watchdog -------------------------------------------------------------------------------------------------
+
+  private syncMediaTimer(): void {
+    const want = !this.closed && this.mediaCheckMs > 0 && this.peers.size > 0;
+    if (want && this.mediaTimer === undefined) this.mediaTimer = setInterval(() => void this.checkMedia(), this.mediaCheckMs);
+    else if (!want && this.mediaTimer !== undefined) {
+      clearInterval(this.mediaTimer);
+      this.mediaTimer = undefined;
+    }
+  }
+
+  /**
+   * A connected peer that says it sends video, whose inbound video bytes have not grown for `mediaStallMs` (longer
+   * after each try), is recovered: the impolite side starts a new session, the polite side asks for one with an ICE
+   * restart (which the impolite side answers with a new session while its connection is up).
+   */
+  private async checkMedia(): Promise<void> {
+    if (this.mediaChecking || this.closed) return;
+    this.mediaChecking = true;
+    try {
+      for (const p of [...this.peers.values()]) {
+        const pc = p.pc;
+        const now = Date.now();
+        if (pc.connectionState !== 'connected' || !p.heardMedia || !p.video) {
+          p.videoSince = now;
+          continue;
+        }
+        let bytes: number | undefined;
+        try {
+          bytes = await this.readVideoBytes(pc);
+        } catch {
+          bytes = undefined;
+        }
+        if (this.peers.get(p.userId) !== p || p.pc !== pc) continue;
+        if (bytes === undefined) continue;
+        if (bytes > p.videoBytes) {
+          p.videoBytes = bytes;
+          p.videoSince = Date.now();
+          p.mediaRestarts = 0;
+          continue;
+        }
+        const stall = Math.round(this.mediaStallMs * 1.5 ** p.mediaRestarts);
+        if (Date.now() - p.videoSince < stall || p.mediaRestarts >= this.maxMediaRestarts) continue;
+        p.mediaRestarts++;
+        p.videoSince = Date.now();
+        this.stats.mediaRestarts++;
+        const why = `no video from ${p.userId} for ${stall} ms while connected (${describeMedia(pc)})`;
+        if (p.owner) {
+          const restarts = p.mediaRestarts;
+          this.reset(p, why);
+          p.mediaRestarts = restarts;
+        } else if (p.session !== undefined && pc.signalingState !== 'closed') {
+          this.note(`asking ${p.userId} for a new session: ${why}`);
+          pc.restartIce();
+        }
+      }
+    } finally {
+      this.mediaChecking = false;
     }
   }
 
@@ -525,7 +668,8 @@ export class CallMesh extends Emitter<CallMeshEvents> {
     this.resendTimer = setTimeout(() => {
       this.resendTimer = undefined;
       if (this.closed) return;
-      for (const p of this.peers.values()) if (p.pc.connectionState !== 'connected') this.resend(p, 'a refused signal');
+      // Also connected pairs with an offer outstanding: a renegotiation (a camera added) may be what was refused.
+      for (const p of this.peers.values()) if (p.pc.connectionState !== 'connected' || p.pc.signalingState !== 'stable') this.resend(p, 'a refused signal');
     }, RESEND_DELAY_MS);
   }
 
@@ -548,6 +692,30 @@ function view(p: Peer): PeerView {
 
 function remoteUfrags(pc: RTCPeerConnection): Set<string> {
   return new Set([...(pc.remoteDescription?.sdp ?? '').matchAll(/^a=ice-ufrag:(\S+)/gm)].map((m) => m[1]!));
+}
+
+function ufragsOf(sdp: string): Set<string> {
+  return new Set([...sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)].map((m) => m[1]!));
+}
+
+function sameUfrags(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((u) => b.has(u));
+}
+
+/** The video transceivers' negotiated directions and whether they have a track to send, for the log. */
+function describeMedia(pc: RTCPeerConnection): string {
+  const tx = pc.getTransceivers().filter((t) => (t.sender.track?.kind ?? t.receiver.track?.kind) === 'video');
+  return `video tx: ${tx.map((t) => `${t.direction}/${t.currentDirection ?? '-'}/${t.sender.track ? t.sender.track.readyState ?? 'track' : 'no track'}`).join(',') || 'none'}; ${describePc(pc)}`;
+}
+
+async function inboundVideoBytes(pc: RTCPeerConnection): Promise<number | undefined> {
+  if (typeof pc.getStats !== 'function') return undefined;
+  let bytes = 0;
+  const report = await pc.getStats();
+  report.forEach((s: { type: string; kind?: string; bytesReceived?: number }) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') bytes += s.bytesReceived ?? 0;
+  });
+  return bytes;
 }
 
 function describePc(pc: RTCPeerConnection): string {
