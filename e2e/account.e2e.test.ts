@@ -1,30 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SHOTS, launchChromium, signUp, startBuiltServer, type BuiltServer } from './support.js';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { SHOTS, signUp, useServerAndBrowser } from './support.js';
 
 const PASSWORD = 'a-long-password'; // what support.signUp types
 
 describe('the account page, in real Chromium', () => {
-  let server: BuiltServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startBuiltServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   const sessionCookie = async (context: BrowserContext) => {
     const c = (await context.cookies()).find((k) => k.name === 'mo_session');
     expect(c, 'a session cookie').toBeDefined();
     return `mo_session=${c!.value}`;
   };
-  const meStatus = async (cookie: string) => (await fetch(`${server.url}/api/me`, { headers: { cookie } })).status;
+  const meStatus = async (cookie: string) => (await fetch(`${env.server.url}/api/me`, { headers: { cookie } })).status;
   const openAccount = async (page: Page) => {
     await page.locator('[data-testid="account-link"]').click();
     await page.waitForURL((u) => u.pathname === '/account');
@@ -36,17 +27,17 @@ describe('the account page, in real Chromium', () => {
   };
 
   it('downloads data, signs out everywhere, refuses the last admin, deletes an account and the organisation', async () => {
-    const adaContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const bobContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const adaContext = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const bobContext = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const ada = await adaContext.newPage();
     const bob = await bobContext.newPage();
     const adaEmail = 'ada.account@example.test';
     const bobEmail = 'bob.account@example.test';
 
     // Ada is the first person: the demo organisation's admin. Bob joins through her invite.
-    await signUp(ada, server.url, '/signup', 'Ada Lovelace', adaEmail);
+    await signUp(ada, env.server.url, '/signup', 'Ada Lovelace', adaEmail);
     const invite = await ada.evaluate(async () => (await fetch('/api/invites', { method: 'POST' })).json() as Promise<{ url: string }>);
-    await signUp(bob, server.url, new URL(invite.url).pathname, 'Bob Babbage', bobEmail);
+    await signUp(bob, env.server.url, new URL(invite.url).pathname, 'Bob Babbage', bobEmail);
 
     // The account page is one click from the offices page's header.
     await openAccount(ada);
@@ -102,11 +93,11 @@ describe('the account page, in real Chromium', () => {
     await bobDelete.getByRole('button', { name: 'Delete my account' }).click();
     await bob.waitForURL((u) => u.pathname === '/signin');
     expect(await meStatus(bobCookie)).toBe(401);
-    const bobSignIn = await fetch(`${server.url}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: bobEmail, password: PASSWORD }) });
+    const bobSignIn = await fetch(`${env.server.url}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: bobEmail, password: PASSWORD }) });
     expect(bobSignIn.status).toBe(401);
 
     // Ada deletes the organisation: the button waits for its exact name.
-    const orgName = (await (await fetch(`${server.url}/api/me`, { headers: { cookie: await sessionCookie(adaContext) } })).json() as { organisation: { name: string } }).organisation.name;
+    const orgName = (await (await fetch(`${env.server.url}/api/me`, { headers: { cookie: await sessionCookie(adaContext) } })).json() as { organisation: { name: string } }).organisation.name;
     const deleteOrg = ada.locator('[data-testid="delete-organisation"]');
     const confirmButton = deleteOrg.getByRole('button', { name: 'Delete organisation' });
     await deleteOrg.locator('input').fill(orgName.slice(0, -1));

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
-import { SHOTS, joinFirstOffice, launchChromium, signUp, startBuiltServer, type BuiltServer, type PeerStats } from './support.js';
+import { SHOTS, joinFirstOffice, signUp, type PeerStats, useServerAndBrowser } from './support.js';
 
 
 async function signUpAndJoin(page: Page, base: string, path: string, name: string, email: string): Promise<string> {
@@ -42,8 +42,7 @@ async function expectMediaFlowing(page: Page, peers: string[]): Promise<PeerStat
 }
 
 describe('calls in real Chromium with fake camera and microphone', () => {
-  let server: BuiltServer;
-  let browser: Browser;
+  const env = useServerAndBrowser();
   let map: OfficeMap;
   let ada: Page;
   let bob: Page;
@@ -51,23 +50,17 @@ describe('calls in real Chromium with fake camera and microphone', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    server = await startBuiltServer();
-    browser = await launchChromium();
-    const ctx = () => browser.newContext({ viewport: { width: 1100, height: 760 }, permissions: ['camera', 'microphone'] });
+    const ctx = () => env.browser.newContext({ viewport: { width: 1100, height: 760 }, permissions: ['camera', 'microphone'] });
     ada = await (await ctx()).newPage();
     bob = await (await ctx()).newPage();
     cat = await (await ctx()).newPage();
-    ids.ada = await signUpAndJoin(ada, server.url, '/signup', 'Ada', 'ada@calls.test');
+    ids.ada = await signUpAndJoin(ada, env.server.url, '/signup', 'Ada', 'ada@calls.test');
     const invite = await ada.evaluate(async () => (await (await fetch('/api/invites', { method: 'POST' })).json()) as { url: string });
     const path = new URL(invite.url).pathname;
-    ids.bob = await signUpAndJoin(bob, server.url, path, 'Bob', 'bob@calls.test');
-    ids.cat = await signUpAndJoin(cat, server.url, path, 'Cat', 'cat@calls.test');
+    ids.bob = await signUpAndJoin(bob, env.server.url, path, 'Bob', 'bob@calls.test');
+    ids.cat = await signUpAndJoin(cat, env.server.url, path, 'Cat', 'cat@calls.test');
     const officeId = new URL(ada.url()).pathname.split('/').pop()!;
     map = OfficeMap.fromTiled(await ada.evaluate(async (id) => (await fetch(`/api/offices/${id}/map`)).json(), officeId));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   const inRoom = (x: number, y: number) => map.zonesAt(x, y).some((z) => z.kind === 'meeting-room');

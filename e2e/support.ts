@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export interface PeerStats {
@@ -124,4 +125,21 @@ export async function joinFirstOffice(page: Page): Promise<void> {
   await page.locator('[data-testid="join-office"]').first().click();
   await page.waitForURL(/\/office\//);
   await page.locator('[data-avatar-visible="true"]').waitFor({ timeout: 20_000 });
+}
+
+/**
+ * The set-up every browser test file shares: the built server and one Chromium, started before the file's tests and
+ * stopped after them. Read `env.server` and `env.browser` inside tests and hooks.
+ */
+export function useServerAndBrowser(): { server: BuiltServer; browser: Browser } {
+  const env = {} as { server: BuiltServer; browser: Browser };
+  beforeAll(async () => {
+    env.server = await startBuiltServer();
+    env.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

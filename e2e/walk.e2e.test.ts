@@ -1,30 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { SHOTS, joinFirstOffice, launchChromium, signUp, startBuiltServer, type BuiltServer } from './support.js';
+import { SHOTS, joinFirstOffice, signUp, useServerAndBrowser } from './support.js';
 
 
 describe('two people in one office, in real Chromium', () => {
-  let server: BuiltServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startBuiltServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   it('sign up, join, walk with the keyboard, and the other sees the avatar arrive', async () => {
-    const ada = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    const bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const ada = await (await env.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const bob = await (await env.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
 
-    await signUp(ada, server.url, '/signup', 'Ada Lovelace', 'ada@example.test');
+    await signUp(ada, env.server.url, '/signup', 'Ada Lovelace', 'ada@example.test');
     await ada.screenshot({ path: join(SHOTS, '01-offices.png') });
     const invite = await ada.evaluate(async () => (await fetch('/api/invites', { method: 'POST' })).json() as Promise<{ url: string }>);
     const invitePath = new URL(invite.url).pathname;
-    await signUp(bob, server.url, invitePath, 'Bob Babbage', 'bob@example.test');
+    await signUp(bob, env.server.url, invitePath, 'Bob Babbage', 'bob@example.test');
 
     await joinFirstOffice(ada);
     const adaLoad = await ada.evaluate(() => window.__metaoffice!.avatarVisibleMs);
@@ -80,7 +70,7 @@ describe('two people in one office, in real Chromium', () => {
 
     // A server restart: both reconnect by themselves and reappear where they were.
     const before = await ada.evaluate(() => window.__metaoffice!.self());
-    await server.restart();
+    await env.server.restart();
     await ada.waitForFunction(() => document.querySelector('[data-avatar-visible="true"]') !== null, null, { timeout: 20_000 });
     await bob.waitForFunction(() => window.__metaoffice!.others().some((o) => o.name === 'Ada Lovelace'), null, { timeout: 30_000 });
     const after = await ada.evaluate(() => window.__metaoffice!.self());

@@ -256,7 +256,7 @@ export async function runOnce(args: LoadArgs, users: number): Promise<LoadResult
     for (const w of workers) w.postMessage({ t: 'stop' });
     const parts = await Promise.all(results);
 
-    const lat = Array.from(parts.flatMap((p) => Array.from(p.latencies))).sort((a, b) => a - b);
+    const lat = parts.flatMap((p) => Array.from(p.latencies)).sort((a, b) => a - b);
     const down = parts.flatMap((p) => p.downBps).sort((a, b) => a - b);
     const up = parts.flatMap((p) => p.upBps).sort((a, b) => a - b);
     const sent = parts.reduce((n, p) => n + p.sent, 0);

@@ -338,6 +338,18 @@ const stream = () => {
   return { getTracks: () => tracks, getAudioTracks: () => [tracks[0]], getVideoTracks: () => [tracks[1]] } as unknown as MediaStream;
 };
 
+/** Two people, a and b, in one conversation and connected; b's mesh and both ends of their connection. */
+async function connectedPair() {
+  const office = new FakeOffice();
+  office.add('a');
+  const b = office.add('b');
+  office.setMembers(['a', 'b']);
+  await until(office, ['a', 'b'], 3000);
+  const pcA = office.meshes.get('a')!.connections().get('b') as unknown as FakePc;
+  const pcB = b.connections().get('a') as unknown as FakePc;
+  return { office, b, pcA, pcB };
+}
+
 const total = (office: FakeOffice, key: 'resets' | 'iceRestarts' | 'followedResets' | 'staleSignals' | 'resends' | 'earlySignals' | 'mediaRestarts') =>
   [...office.meshes.values()].reduce((n, m) => n + m.recovery()[key], 0);
 
@@ -426,13 +438,7 @@ describe('CallMesh negotiation', () => {
   });
 
   it('sends a renegotiation again when the server refused it on a connected pair (camera added after connecting)', async () => {
-    const office = new FakeOffice();
-    office.add('a');
-    const b = office.add('b');
-    office.setMembers(['a', 'b']);
-    await until(office, ['a', 'b'], 3000);
-    const pcA = office.meshes.get('a')!.connections().get('b') as unknown as FakePc;
-    const pcB = b.connections().get('a') as unknown as FakePc;
+    const { office, b, pcA, pcB } = await connectedPair();
     // b's camera comes up after the pair connected; its renegotiation offer is refused once (membership settling).
     let dropped = 0;
     office.refuse = (from, _to, s) => from === 'b' && s.kind === 'description' && dropped++ < 1;
@@ -448,13 +454,7 @@ describe('CallMesh negotiation', () => {
   });
 
   it('sends an unanswered renegotiation offer again on a connected pair when the answer vanished', async () => {
-    const office = new FakeOffice();
-    office.add('a');
-    const b = office.add('b');
-    office.setMembers(['a', 'b']);
-    await until(office, ['a', 'b'], 3000);
-    const pcA = office.meshes.get('a')!.connections().get('b') as unknown as FakePc;
-    const pcB = b.connections().get('a') as unknown as FakePc;
+    const { office, b, pcA, pcB } = await connectedPair();
     // a's answer to b's renegotiation is lost without a word: b would wait in have-local-offer forever.
     let lost = 0;
     office.lose = (from, _to, s) => from === 'a' && s.kind === 'description' && lost++ < 1;

@@ -66,6 +66,8 @@ interface Connection {
   rateLimitedNotified: boolean;
   /** Whether People-panel changes are sent to this connection (always in a small organisation). */
   watchingPeople: boolean;
+  /** The organisation was over the People limit when this connection joined: the list is sent only on request. */
+  largeOrg: boolean;
   /** Frames dropped for exceeding a budget in the current 10-second window. */
   dropped: number;
   droppedWindowStart: number;
@@ -203,6 +205,7 @@ export class Gateway {
           chatBudget: new FrameBudget(3, 10),
           rateLimitedNotified: false,
           watchingPeople: true,
+          largeOrg: false,
           dropped: 0,
           droppedWindowStart: Date.now(),
         };
@@ -237,8 +240,8 @@ export class Gateway {
     // Everything that needs the database happens before joining: once the avatar is in the engine, the next tick
     // may write to this socket, and the welcome must be the first thing the client hears.
     const pref = await this.deps.store.spawn.get(conn.user.id, office.id).catch(() => undefined);
-    const orgSize = await this.deps.store.users.countByOrg(conn.user.orgId);
-    conn.watchingPeople = orgSize <= (this.opts.peopleLiveLimit ?? Infinity);
+    conn.largeOrg = (await this.deps.store.organisations.countUsers(conn.user.orgId)) > (this.opts.peopleLiveLimit ?? Infinity);
+    conn.watchingPeople = !conn.largeOrg;
     const users = conn.watchingPeople ? await this.deps.store.users.listByOrg(conn.user.orgId) : [];
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     const engine = this.deps.registry.engineFor(office);
@@ -447,7 +450,7 @@ export class Gateway {
   private async watchPeople(conn: Connection, on: boolean): Promise<void> {
     if (!on) {
       // A small organisation always gets changes; switching them off there would only hide people.
-      if ((await this.deps.store.users.countByOrg(conn.user.orgId).catch(() => 0)) > (this.opts.peopleLiveLimit ?? Infinity)) conn.watchingPeople = false;
+      if (conn.largeOrg) conn.watchingPeople = false;
       return;
     }
     conn.watchingPeople = true;

@@ -356,16 +356,20 @@ export class OfficeEngine {
       if (!p) pending.set(c, (p = { enter: [], leave: [], update: [] }));
       return p;
     };
+    // One enter record per avatar and tick, shared by every client it comes into view for.
+    const enters = new Map<Avatar, AvatarEnter>();
+    const enterOf = (a: Avatar): AvatarEnter => {
+      let e = enters.get(a);
+      if (!e) enters.set(a, (e = { avatarId: a.avatarId, x: a.x, y: a.y, dir: a.dir, moving: a.moving, look: a.look, availability: a.availability, activity: a.activity }));
+      return e;
+    };
     // Whether client c knew o before this tick (k0) and should know it after (k1); a difference is an enter or leave.
     const judge = (c: Avatar, o: CellChange): void => {
       if (c.avatarId === o.avatarId) return;
       const k0 = this.aoi.rectHas(c.win, o.from);
       const k1 = this.aoi.rectHas(winNow(c), o.to);
       if (k0 && !k1) pend(c).leave.push(o.avatarId);
-      else if (!k0 && k1) {
-        const a = o.avatar!;
-        pend(c).enter.push({ avatarId: a.avatarId, x: a.x, y: a.y, dir: a.dir, moving: a.moving, look: a.look, availability: a.availability, activity: a.activity });
-      }
+      else if (!k0 && k1) pend(c).enter.push(enterOf(o.avatar!));
     };
 
     // 2. Avatars that changed cell, joined or left, against every client near enough to have seen them.

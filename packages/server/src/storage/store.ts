@@ -349,17 +349,6 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
           ),
         ),
 
-      countByOrg: (orgId) =>
-        guard(() =>
-          count(
-            exec
-              .selectFrom('users')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('org_id', '=', orgId)
-              .executeTakeFirst(),
-          ),
-        ),
-
       delete: (id) =>
         guard(async () => {
           const res = await exec.deleteFrom('users').where('id', '=', id).executeTakeFirst();

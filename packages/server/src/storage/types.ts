@@ -90,7 +90,6 @@ export interface Store {
     /** Ordered by name (case-insensitive, then exact, then id). */
     listByOrg(orgId: string): Promise<User[]>;
     countAll(): Promise<number>;
-    countByOrg(orgId: string): Promise<number>;
     /** Deletes the user and, by cascade, their sessions and preferences. NOT_FOUND when absent. */
     delete(id: string): Promise<void>;
     /** Until when sign-in is refused for this user (epoch ms), or null when it is not locked. */

@@ -65,6 +65,24 @@ function Section({ title, children, action, danger, testId }: { title: string; c
   );
 }
 
+/** A section whose whole form is one button: the action runs on click and its failure shows under the text. */
+function ActionSection({ title, testId, label, busyLabel, action, children }: { title: string; testId: string; label: string; busyLabel: string; action: ReturnType<typeof useAction>; children: ReactNode }) {
+  return (
+    <Section
+      title={title}
+      testId={testId}
+      action={
+        <button type="button" className="btn" onClick={action.run} disabled={action.busy}>
+          {action.busy ? busyLabel : label}
+        </button>
+      }
+    >
+      {children}
+      <ErrorNote>{action.error}</ErrorNote>
+    </Section>
+  );
+}
+
 /** Hands a blob to the browser as a file download. */
 function saveFile(data: BlobPart, type: string, name: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -105,45 +123,27 @@ function leaveToSignIn(signedOut: () => void): void {
 }
 
 function DownloadMyData() {
-  const { busy, error, run } = useAction(async () => {
+  const action = useAction(async () => {
     const data = await api.exportMe();
     saveFile(JSON.stringify(data, null, 2), 'application/json', `metaoffice-me-${today()}.json`);
   });
   return (
-    <Section
-      title="Download my data"
-      testId="download-my-data"
-      action={
-        <button type="button" className="btn" onClick={run} disabled={busy}>
-          {busy ? 'Preparing…' : 'Download my data'}
-        </button>
-      }
-    >
+    <ActionSection title="Download my data" testId="download-my-data" label="Download my data" busyLabel="Preparing…" action={action}>
       <p className="muted">Everything MetaOffice keeps about you, as a JSON file: your profile, preferences, saved spots and open sign-ins.</p>
-      <ErrorNote>{error}</ErrorNote>
-    </Section>
+    </ActionSection>
   );
 }
 
 function SignOutEverywhere() {
   const { signedOut } = useSession();
-  const { busy, error, run } = useAction(async () => {
+  const action = useAction(async () => {
     await api.signOutEverywhere();
     leaveToSignIn(signedOut);
   });
   return (
-    <Section
-      title="Sign out everywhere"
-      testId="sign-out-everywhere"
-      action={
-        <button type="button" className="btn" onClick={run} disabled={busy}>
-          {busy ? 'Signing out…' : 'Sign out everywhere'}
-        </button>
-      }
-    >
+    <ActionSection title="Sign out everywhere" testId="sign-out-everywhere" label="Sign out everywhere" busyLabel="Signing out…" action={action}>
       <p className="muted">Ends every sign-in on every device, this one included. Use it after signing in on a computer that is not yours.</p>
-      <ErrorNote>{error}</ErrorNote>
-    </Section>
+    </ActionSection>
   );
 }
 
@@ -183,23 +183,14 @@ function DeleteMyAccount() {
 }
 
 function ExportOrganisation() {
-  const { busy, error, run } = useAction(async () => {
+  const action = useAction(async () => {
     const archive = await api.exportOrganisation();
     saveFile(archive as Uint8Array<ArrayBuffer>, 'application/gzip', `metaoffice-organisation-${today()}.tar.gz`);
   });
   return (
-    <Section
-      title="Export organisation"
-      testId="export-organisation"
-      action={
-        <button type="button" className="btn" onClick={run} disabled={busy}>
-          {busy ? 'Preparing…' : 'Export organisation'}
-        </button>
-      }
-    >
+    <ActionSection title="Export organisation" testId="export-organisation" label="Export organisation" busyLabel="Preparing…" action={action}>
       <p className="muted">A .tar.gz archive of the people (without passwords), offices and their maps, settings and invitations.</p>
-      <ErrorNote>{error}</ErrorNote>
-    </Section>
+    </ActionSection>
   );
 }
 
