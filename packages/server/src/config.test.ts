@@ -34,6 +34,33 @@ describe('configuration', () => {
     expect((err as Error).message).toContain(name);
   });
 
+  it('Teams mode is on only with a client id, and its URLs must be https', () => {
+    expect(loadConfig({}).microsoft).toBeUndefined();
+    const id = '11111111-2222-3333-4444-555555555555';
+    const c = loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's3cret' });
+    expect(c.microsoft).toEqual({ clientId: id, clientSecret: 's3cret', authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com/v1.0', botId: id, testHost: false });
+    const fake = loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_AUTHORITY_HOST: 'https://127.0.0.1:4443/', MICROSOFT_GRAPH_BASE_URL: 'https://127.0.0.1:4443/v1.0', TEAMS_TEST_HOST: 'true' });
+    expect(fake.microsoft).toMatchObject({ authorityHost: 'https://127.0.0.1:4443', graphBaseUrl: 'https://127.0.0.1:4443/v1.0', testHost: true });
+    expect(loadConfig({ SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }).secretsKey).toBe(Buffer.alloc(32, 7).toString('base64'));
+  });
+
+  it.each([
+    [{ MICROSOFT_CLIENT_SECRET: 's' }, 'MICROSOFT_CLIENT_ID'],
+    [{ MICROSOFT_CLIENT_ID: 'not-a-guid', MICROSOFT_CLIENT_SECRET: 's' }, 'MICROSOFT_CLIENT_ID'],
+    [{ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555' }, 'MICROSOFT_CLIENT_SECRET'],
+    [{ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_GRAPH_BASE_URL: 'http://graph.local/v1.0' }, 'MICROSOFT_GRAPH_BASE_URL'],
+    [{ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_AUTHORITY_HOST: 'nonsense' }, 'MICROSOFT_AUTHORITY_HOST'],
+    [{ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's', TEAMS_TEST_HOST: 'true' }, 'TEAMS_TEST_HOST'],
+    [{ SECRETS_KEY: 'c2hvcnQ=' }, 'SECRETS_KEY'],
+  ])('refuses Microsoft settings %j naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (e) {
+      expect((e as ConfigError).variable).toBe(name);
+    }
+  });
+
   it('a bad value stops the real start with a message naming the variable', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@metaoffice/source', new URL('./main.ts', import.meta.url).pathname], {
       env: { ...process.env, PORT: 'not-a-port', DATA_DIR: '/tmp/mo-never' },

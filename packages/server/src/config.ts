@@ -57,6 +57,30 @@ export interface Config {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   /** TURN with time-limited credentials (the TURN REST scheme coturn implements with use-auth-secret). */
   turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
+  /**
+   * Key that encrypts secrets at rest (cached Microsoft Graph tokens): 32 bytes, base64. Unset in standalone mode
+   * means a key file created under dataDir on first start; a cluster or Teams deployment must set it on every node.
+   */
+  secretsKey: string | undefined;
+  /** Microsoft Teams mode: set when MICROSOFT_CLIENT_ID is set. */
+  microsoft: MicrosoftConfig | undefined;
+}
+
+export interface MicrosoftConfig {
+  /** The Entra app registration's client id; also the audience of Teams SSO tokens. */
+  clientId: string;
+  clientSecret: string;
+  /** https://login.microsoftonline.com by default; another cloud's (or the tests' fake) authority host otherwise. */
+  authorityHost: string;
+  /** https://graph.microsoft.com/v1.0 by default. */
+  graphBaseUrl: string;
+  /** The bot's Microsoft app id (defaults to the client id). */
+  botId: string;
+  /**
+   * Serve the Teams test host (a page that plays the Teams client for development and the end-to-end tests). Only
+   * allowed against a non-Microsoft authority host: it mints sign-in tokens through the fake's test route.
+   */
+  testHost: boolean;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +164,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     turn = { urls, secret, ttlSeconds: int(env, 'TURN_TTL_SECONDS', 3600, 60, 86_400) };
   }
 
+  const microsoft = microsoftConfig(env);
+  const secretsKey = env.SECRETS_KEY?.trim() || undefined;
+  if (secretsKey !== undefined && Buffer.from(secretsKey, 'base64').length !== 32) {
+    throw new ConfigError('SECRETS_KEY', 'must be 32 random bytes in base64 (openssl rand -base64 32)');
+  }
+
   const webDistDefault = resolve(new URL('.', import.meta.url).pathname, '../../web/dist');
   return {
     port,
@@ -175,5 +205,41 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     conversationStillMs: int(env, 'CONVERSATION_STILL_MS', 300, 0, 5000),
     iceServers,
     turn,
+    secretsKey,
+    microsoft,
   };
+}
+
+function httpsUrl(env: Env, name: string, def: string): string {
+  const raw = (env[name]?.trim() || def).replace(/\/$/, '');
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an https URL, got "${raw}"`);
+  }
+  // Tokens travel to these hosts; plain http would hand them to anyone on the path.
+  if (u.protocol !== 'https:') throw new ConfigError(name, `must be an https URL, got "${raw}"`);
+  return raw;
+}
+
+function microsoftConfig(env: Env): MicrosoftConfig | undefined {
+  const clientId = env.MICROSOFT_CLIENT_ID?.trim();
+  if (!clientId) {
+    if (env.MICROSOFT_CLIENT_SECRET?.trim()) throw new ConfigError('MICROSOFT_CLIENT_ID', 'is required when MICROSOFT_CLIENT_SECRET is set');
+    return undefined;
+  }
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(clientId)) {
+    throw new ConfigError('MICROSOFT_CLIENT_ID', `must be the app registration's GUID, got "${clientId}"`);
+  }
+  const clientSecret = env.MICROSOFT_CLIENT_SECRET?.trim();
+  if (!clientSecret) throw new ConfigError('MICROSOFT_CLIENT_SECRET', 'is required when MICROSOFT_CLIENT_ID is set (Teams mode)');
+  const authorityHost = httpsUrl(env, 'MICROSOFT_AUTHORITY_HOST', 'https://login.microsoftonline.com');
+  const graphBaseUrl = httpsUrl(env, 'MICROSOFT_GRAPH_BASE_URL', 'https://graph.microsoft.com/v1.0');
+  const botId = env.MICROSOFT_BOT_ID?.trim() || clientId;
+  const testHost = bool(env, 'TEAMS_TEST_HOST', false);
+  if (testHost && /(^|\.)(microsoftonline\.(com|us)|chinacloudapi\.cn|microsoftonline\.de)$/i.test(new URL(authorityHost).hostname)) {
+    throw new ConfigError('TEAMS_TEST_HOST', 'is only for a fake authority host (development and tests), never against Microsoft');
+  }
+  return { clientId, clientSecret, authorityHost, graphBaseUrl, botId, testHost };
 }

@@ -22,13 +22,15 @@ function parseJson(text: string): unknown {
 export async function organisationArchive(store: Store, orgId: string, now = Date.now()): Promise<Buffer> {
   const org = await store.organisations.byId(orgId);
   if (!org) throw new Error(`organisation ${orgId} not found`);
-  const [users, offices, invites, spawn, av] = await Promise.all([
+  const [users, offices, invites, spawn, av, tenantId] = await Promise.all([
     store.users.listByOrg(orgId),
     store.offices.listByOrg(orgId),
     store.invites.listByOrg(orgId),
     store.spawn.listByOrg(orgId),
     store.preferences.listAvByOrg(orgId),
+    store.teams.tenantOf(orgId),
   ]);
+  const tabs = (await Promise.all(offices.map((o) => store.teams.tabsOfOffice(o.id)))).flat();
   const entries: TarEntry[] = [
     {
       name: 'metaoffice-export/manifest.json',
@@ -46,6 +48,11 @@ export async function organisationArchive(store: Store, orgId: string, now = Dat
         spawnPreferences: spawn,
         avPreferences: av.map((p) => ({ userId: p.userId, preferences: parseJson(p.avJson) })),
       }),
+    },
+    // Teams mode: which channel tab shows which office. Graph token caches are secrets, not data, and stay behind.
+    {
+      name: 'metaoffice-export/teams.json',
+      data: json({ tenantId: tenantId ?? null, tabs: tabs.map((t) => ({ teamId: t.teamId, channelId: t.channelId, entityId: t.entityId, officeId: t.officeId, createdAt: t.createdAt })) }),
     },
     { name: 'metaoffice-export/invites.json', data: json(invites.map((i) => ({ createdBy: i.createdBy, createdAt: i.createdAt, expiresAt: i.expiresAt, usedCount: i.usedCount }))) },
     ...offices.map((o) => ({ name: `metaoffice-export/offices/${o.id}.tmj`, data: o.mapJson })),

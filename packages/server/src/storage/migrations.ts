@@ -121,10 +121,56 @@ const m0003SignInLockout: Migration = {
   },
 };
 
+/**
+ * Teams mode. An organisation is an Entra tenant and its people are the tenant's users, identified by object id and
+ * UPN (stored: DESIGN §5 "user identifiers"). A channel tab is an office, keyed by tenant + team + channel + the tab's
+ * entity id. Graph token caches are stored sealed (AES-GCM), one row per person, and go with the person.
+ */
+const m0004Teams: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('organisations').addColumn('entra_tenant_id', 'text').execute();
+    await db.schema.createIndex('organisations_entra_tenant_id_key').on('organisations').column('entra_tenant_id').unique().execute();
+    await db.schema.alterTable('users').addColumn('entra_object_id', 'text').execute();
+    await db.schema.alterTable('users').addColumn('upn', 'text').execute();
+    await db.schema.createIndex('users_entra_object_id_key').on('users').columns(['org_id', 'entra_object_id']).unique().execute();
+
+    await db.schema
+      .createTable('teams_tabs')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('team_id', 'text', (c) => c.notNull())
+      .addColumn('channel_id', 'text', (c) => c.notNull())
+      .addColumn('entity_id', 'text', (c) => c.notNull())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+      .addColumn('office_id', 'text', (c) => c.notNull().references('offices.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('teams_tabs_pkey', ['tenant_id', 'team_id', 'channel_id', 'entity_id'])
+      .execute();
+    await db.schema.createIndex('teams_tabs_office_id_idx').on('teams_tabs').column('office_id').execute();
+    await db.schema.createIndex('teams_tabs_org_team_idx').on('teams_tabs').columns(['org_id', 'team_id']).execute();
+
+    await db.schema
+      .createTable('graph_token_caches')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('sealed', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('graph_token_caches').execute();
+    await db.schema.dropTable('teams_tabs').execute();
+    await db.schema.dropIndex('users_entra_object_id_key').execute();
+    await db.schema.alterTable('users').dropColumn('upn').execute();
+    await db.schema.alterTable('users').dropColumn('entra_object_id').execute();
+    await db.schema.dropIndex('organisations_entra_tenant_id_key').execute();
+    await db.schema.alterTable('organisations').dropColumn('entra_tenant_id').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
   '0002_user_preferences': m0002UserPreferences,
   '0003_signin_lockout': m0003SignInLockout,
+  '0004_teams': m0004Teams,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,6 +6,7 @@ export interface OrganisationsTable {
   id: string;
   name: string;
   created_at: number;
+  entra_tenant_id: string | null;
 }
 
 export interface UsersTable {
@@ -19,6 +20,24 @@ export interface UsersTable {
   failed_signins: Generated<number>;
   last_failed_signin_at: number | null;
   locked_until: number | null;
+  entra_object_id: string | null;
+  upn: string | null;
+}
+
+export interface TeamsTabsTable {
+  tenant_id: string;
+  team_id: string;
+  channel_id: string;
+  entity_id: string;
+  org_id: string;
+  office_id: string;
+  created_at: number;
+}
+
+export interface GraphTokenCachesTable {
+  user_id: string;
+  sealed: string;
+  updated_at: number;
 }
 
 export interface SessionsTable {
@@ -69,4 +88,6 @@ export interface Database {
   offices: OfficesTable;
   spawn_preferences: SpawnPreferencesTable;
   user_preferences: UserPreferencesTable;
+  teams_tabs: TeamsTabsTable;
+  graph_token_caches: GraphTokenCachesTable;
 }

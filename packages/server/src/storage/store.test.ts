@@ -364,6 +364,51 @@ function defineStoreSuite(backend: Backend): void {
     await expectStorageError(store.organisations.delete(gone.org.id), 'NOT_FOUND');
   });
 
+  it('teams: one organisation per tenant, people by object id, tabs keyed by tenant+team+channel+entity, sealed caches', async () => {
+    const store = await ready();
+    const org = await store.teams.organisationOfTenant('tid-a', 'Contoso');
+    expect(await store.teams.organisationOfTenant('tid-a', 'Other name')).toEqual(org);
+    expect(await store.teams.tenantOf(org.id)).toBe('tid-a');
+    const standalone = await store.organisations.create('Local');
+    expect(await store.teams.tenantOf(standalone.id)).toBeUndefined();
+
+    const who = { tenantId: 'tid-a', objectId: 'oid-1', upn: 'Ada@Contoso.com', email: 'Ada@Contoso.com', name: 'Ada' };
+    const ada = await store.teams.upsertPerson(org.id, who);
+    expect(ada).toMatchObject({ orgId: org.id, email: 'ada@contoso.com', name: 'Ada', role: 'member' });
+    const renamed = await store.teams.upsertPerson(org.id, { ...who, name: 'Ada L.' });
+    expect(renamed.id).toBe(ada.id);
+    expect((await store.users.byId(ada.id))?.name).toBe('Ada L.');
+    // No password: signing in with the empty hash must be impossible, and the hash is what the store returns.
+    expect((await store.users.byEmailWithHash('ada@contoso.com'))?.passwordHash).toBe('');
+    await expectStorageError(store.teams.upsertPerson(org.id, { ...who, objectId: 'oid-2' }), 'EMAIL_TAKEN');
+    expect(await store.teams.objectIdsOf([ada.id, 'nobody'])).toEqual(new Map([[ada.id, 'oid-1']]));
+    expect([...(await store.teams.usersByObjectIds(org.id, ['oid-1', 'oid-9'])).keys()]).toEqual(['oid-1']);
+    expect((await store.teams.usersByObjectIds(standalone.id, ['oid-1'])).size).toBe(0);
+
+    const office = await store.offices.create({ orgId: org.id, name: 'Design floor', description: '', template: 't', mapJson: '{}' });
+    const key = { tenantId: 'tid-a', teamId: 'team-1', channelId: '19:abc@thread.tacv2', entityId: 'ent-1' };
+    expect(await store.teams.tab(key)).toBeUndefined();
+    await store.teams.saveTab({ ...key, orgId: org.id, officeId: office.id });
+    expect(await store.teams.tab(key)).toMatchObject({ ...key, officeId: office.id });
+    expect(await store.teams.tab({ ...key, entityId: 'ent-2' })).toBeUndefined();
+    expect((await store.teams.tabsInTeams(org.id, ['team-1', 'team-2'])).map((t) => t.entityId)).toEqual(['ent-1']);
+    expect(await store.teams.tabsInTeams(standalone.id, ['team-1'])).toEqual([]);
+    expect((await store.offices.rename(office.id, 'Renamed', 'Now with a view')).name).toBe('Renamed');
+    await expectStorageError(store.offices.rename('missing', 'x', ''), 'NOT_FOUND');
+    await expectStorageError(store.teams.saveTab({ ...key, entityId: 'ent-3', orgId: org.id, officeId: 'missing' }), 'NOT_FOUND');
+
+    await store.tokenCaches.put(ada.id, 'v1.sealed-1');
+    await store.tokenCaches.put(ada.id, 'v1.sealed-2');
+    expect(await store.tokenCaches.get(ada.id)).toBe('v1.sealed-2');
+    await expectStorageError(store.tokenCaches.put('missing', 'x'), 'NOT_FOUND');
+
+    // Offboarding the tenant's organisation takes its people, tabs and token caches with it.
+    await store.organisations.delete(org.id);
+    expect(await store.teams.tab(key)).toBeUndefined();
+    expect(await store.tokenCaches.get(ada.id)).toBeUndefined();
+    expect(await store.teams.organisationOfTenant('tid-a', 'Fresh')).not.toEqual(org);
+  });
+
   it('transaction: commits when fn resolves', async () => {
     const store = await ready();
     const { org, user } = await store.transaction(async (tx) => {
@@ -591,6 +636,7 @@ describe('PostgreSQL (127.0.0.1:5432)', () => {
         [schema],
       );
       expect(rows.map((r) => r.table_name)).toEqual([
+        'graph_token_caches',
         'invites',
         'kysely_migration',
         'kysely_migration_lock',
@@ -598,6 +644,7 @@ describe('PostgreSQL (127.0.0.1:5432)', () => {
         'organisations',
         'sessions',
         'spawn_preferences',
+        'teams_tabs',
         'user_preferences',
         'users',
       ]);

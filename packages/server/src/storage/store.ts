@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { classifyDbError, StorageError, unavailable } from './errors.js';
 import { migrationProvider } from './migrations.js';
-import type { Database, InvitesTable, OfficesTable, OrganisationsTable, SessionsTable, SpawnPreferencesTable, UsersTable } from './schema.js';
+import type { Database, InvitesTable, OfficesTable, OrganisationsTable, SessionsTable, SpawnPreferencesTable, TeamsTabsTable, UsersTable } from './schema.js';
 import type {
   Invite,
   Office,
@@ -11,6 +11,7 @@ import type {
   Session,
   SpawnMode,
   SpawnPreference,
+  TeamsTab,
   Store,
   User,
   UserWithHash,
@@ -98,6 +99,10 @@ function toOffice(r: Selectable<OfficesTable>): Office {
     mapJson: r.map_json,
     createdAt: Number(r.created_at),
   };
+}
+
+function toTab(r: Selectable<TeamsTabsTable>): TeamsTab {
+  return { tenantId: r.tenant_id, teamId: r.team_id, channelId: r.channel_id, entityId: r.entity_id, orgId: r.org_id, officeId: r.office_id, createdAt: Number(r.created_at) };
 }
 
 function toSpawn(r: Selectable<SpawnPreferencesTable>): SpawnPreference {
@@ -520,6 +525,13 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
     },
 
     offices: {
+      rename: (id, name, description) =>
+        guard(async () => {
+          const row = await exec.updateTable('offices').set({ name, description }).where('id', '=', id).returningAll().executeTakeFirst();
+          if (!row) throw new StorageError('NOT_FOUND', `office ${id} not found`);
+          return toOffice(row);
+        }),
+
       create: (o) =>
         guard(
           async () => {
@@ -589,6 +601,148 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             .orderBy('user_preferences.user_id')
             .execute();
           return rows.map((r) => ({ userId: r.user_id, avJson: r.av_json }));
+        }),
+    },
+
+    teams: {
+      organisationOfTenant: (tenantId, name) =>
+        guard(async () => {
+          const find = () => exec.selectFrom('organisations').selectAll().where('entra_tenant_id', '=', tenantId).executeTakeFirst();
+          const found = await find();
+          if (found) return toOrganisation(found);
+          const org: Organisation = { id: randomUUID(), name, createdAt: ctx.clock() };
+          try {
+            await exec.insertInto('organisations').values({ id: org.id, name, created_at: org.createdAt, entra_tenant_id: tenantId }).execute();
+            return org;
+          } catch (err) {
+            // Two first sign-ins of one tenant at once: the loser takes the winner's organisation.
+            const raced = await find();
+            if (raced) return toOrganisation(raced);
+            throw err;
+          }
+        }),
+
+      tenantOf: (orgId) =>
+        guard(async () => {
+          const row = await exec.selectFrom('organisations').select('entra_tenant_id').where('id', '=', orgId).executeTakeFirst();
+          return row?.entra_tenant_id ?? undefined;
+        }),
+
+      upsertPerson: (orgId, who) =>
+        guard(
+          async () => {
+            const existing = await exec
+              .selectFrom('users')
+              .select(userColumns)
+              .where('org_id', '=', orgId)
+              .where('entra_object_id', '=', who.objectId)
+              .executeTakeFirst();
+            const email = normaliseEmail(who.email);
+            if (existing) {
+              await exec.updateTable('users').set({ name: who.name, upn: who.upn, email }).where('id', '=', existing.id).execute();
+              return { ...toUser(existing), name: who.name, email };
+            }
+            const user: User = { id: randomUUID(), orgId, email, name: who.name, role: 'member', createdAt: ctx.clock() };
+            await exec
+              .insertInto('users')
+              // No password: a Teams person signs in through Entra only, and an empty hash never verifies.
+              .values({ id: user.id, org_id: orgId, email, name: who.name, role: 'member', password_hash: '', created_at: user.createdAt, entra_object_id: who.objectId, upn: who.upn })
+              .execute();
+            return user;
+          },
+          {
+            unique: (cause) => new StorageError('EMAIL_TAKEN', 'email already registered', { cause }),
+            foreignKey: (cause) => new StorageError('NOT_FOUND', `organisation ${orgId} not found`, { cause }),
+          },
+        ),
+
+      objectIdsOf: (userIds) =>
+        guard(async () => {
+          const out = new Map<string, string>();
+          for (let i = 0; i < userIds.length; i += 500) {
+            const rows = await exec.selectFrom('users').select(['id', 'entra_object_id']).where('id', 'in', userIds.slice(i, i + 500)).execute();
+            for (const r of rows) if (r.entra_object_id) out.set(r.id, r.entra_object_id);
+          }
+          return out;
+        }),
+
+      usersByObjectIds: (orgId, objectIds) =>
+        guard(async () => {
+          const out = new Map<string, User>();
+          for (let i = 0; i < objectIds.length; i += 500) {
+            const rows = await exec
+              .selectFrom('users')
+              .select([...userColumns, 'entra_object_id'])
+              .where('org_id', '=', orgId)
+              .where('entra_object_id', 'in', objectIds.slice(i, i + 500))
+              .execute();
+            for (const r of rows) out.set(r.entra_object_id!, toUser(r));
+          }
+          return out;
+        }),
+
+      tab: (key) =>
+        guard(async () => {
+          const row = await exec
+            .selectFrom('teams_tabs')
+            .selectAll()
+            .where('tenant_id', '=', key.tenantId)
+            .where('team_id', '=', key.teamId)
+            .where('channel_id', '=', key.channelId)
+            .where('entity_id', '=', key.entityId)
+            .executeTakeFirst();
+          return row && toTab(row);
+        }),
+
+      saveTab: (t) =>
+        guard(
+          async () => {
+            const tab: TeamsTab = { ...t, createdAt: ctx.clock() };
+            await exec
+              .insertInto('teams_tabs')
+              .values({ tenant_id: t.tenantId, team_id: t.teamId, channel_id: t.channelId, entity_id: t.entityId, org_id: t.orgId, office_id: t.officeId, created_at: tab.createdAt })
+              .onConflict((oc) => oc.columns(['tenant_id', 'team_id', 'channel_id', 'entity_id']).doUpdateSet({ office_id: t.officeId }))
+              .execute();
+            return tab;
+          },
+          { foreignKey: (cause) => new StorageError('NOT_FOUND', `organisation ${t.orgId} or office ${t.officeId} not found`, { cause }) },
+        ),
+
+      tabsInTeams: (orgId, teamIds) =>
+        guard(async () => {
+          if (teamIds.length === 0) return [];
+          const out: TeamsTab[] = [];
+          for (let i = 0; i < teamIds.length; i += 500) {
+            const rows = await exec.selectFrom('teams_tabs').selectAll().where('org_id', '=', orgId).where('team_id', 'in', teamIds.slice(i, i + 500)).orderBy('created_at').execute();
+            out.push(...rows.map(toTab));
+          }
+          return out;
+        }),
+
+      tabsOfOffice: (officeId) =>
+        guard(async () => (await exec.selectFrom('teams_tabs').selectAll().where('office_id', '=', officeId).execute()).map(toTab)),
+    },
+
+    tokenCaches: {
+      get: (userId) =>
+        guard(async () => (await exec.selectFrom('graph_token_caches').select('sealed').where('user_id', '=', userId).executeTakeFirst())?.sealed),
+
+      put: (userId, sealed) =>
+        guard(
+          async () => {
+            const now = ctx.clock();
+            await exec
+              .insertInto('graph_token_caches')
+              .values({ user_id: userId, sealed, updated_at: now })
+              .onConflict((oc) => oc.column('user_id').doUpdateSet({ sealed, updated_at: now }))
+              .execute();
+          },
+          { foreignKey: (cause) => new StorageError('NOT_FOUND', `user ${userId} not found`, { cause }) },
+        ),
+
+      delete: (userId) =>
+        guard(async () => {
+          await exec.deleteFrom('graph_token_caches').where('user_id', '=', userId).execute();
         }),
     },
 

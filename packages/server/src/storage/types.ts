@@ -56,6 +56,29 @@ export interface SpawnPreference {
   savedY: number | null;
 }
 
+/** Where a Teams channel tab lives: what Teams gives the tab in its context, plus the tab's own entity id. */
+export interface TeamsTabKey {
+  tenantId: string;
+  teamId: string;
+  channelId: string;
+  entityId: string;
+}
+
+export interface TeamsTab extends TeamsTabKey {
+  orgId: string;
+  officeId: string;
+  createdAt: number;
+}
+
+/** A person's Entra identifiers (DESIGN §5: stored, never cached). */
+export interface EntraIdentity {
+  tenantId: string;
+  objectId: string;
+  upn: string;
+  email: string;
+  name: string;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Brings the schema to the latest migration. Idempotent; run it at start. */
@@ -127,6 +150,8 @@ export interface Store {
     listByOrg(orgId: string): Promise<Invite[]>;
   };
   offices: {
+    /** Name and description, as the Teams tab configuration edits them. NOT_FOUND when absent. */
+    rename(id: string, name: string, description: string): Promise<Office>;
     /** NOT_FOUND when the organisation does not exist. */
     create(o: { orgId: string; name: string; description: string; template: string; mapJson: string }): Promise<Office>;
     byId(id: string): Promise<Office | undefined>;
@@ -140,6 +165,34 @@ export interface Store {
     putAv(userId: string, avJson: string): Promise<void>;
     /** Every saved audio/video configuration of the organisation's people, by user id. */
     listAvByOrg(orgId: string): Promise<{ userId: string; avJson: string }[]>;
+  };
+  teams: {
+    /** The organisation of an Entra tenant, created (named `name`) the first time someone of the tenant signs in. */
+    organisationOfTenant(tenantId: string, name: string): Promise<Organisation>;
+    /** The tenant of a Teams organisation, or undefined for a standalone one. */
+    tenantOf(orgId: string): Promise<string | undefined>;
+    /**
+     * The person with this object id in the organisation, created as a member when new; name, UPN and e-mail are
+     * refreshed from `who` at every sign-in. A new person whose e-mail an account elsewhere holds: EMAIL_TAKEN.
+     */
+    upsertPerson(orgId: string, who: EntraIdentity): Promise<User>;
+    /** Entra object ids of these users (only those that have one). */
+    objectIdsOf(userIds: readonly string[]): Promise<Map<string, string>>;
+    /** Users of the organisation by Entra object id. */
+    usersByObjectIds(orgId: string, objectIds: readonly string[]): Promise<Map<string, User>>;
+    tab(key: TeamsTabKey): Promise<TeamsTab | undefined>;
+    /** Saves which office a tab shows. NOT_FOUND when the organisation or office does not exist. */
+    saveTab(tab: Omit<TeamsTab, 'createdAt'>): Promise<TeamsTab>;
+    /** The tabs of the organisation in these teams. */
+    tabsInTeams(orgId: string, teamIds: readonly string[]): Promise<TeamsTab[]>;
+    tabsOfOffice(officeId: string): Promise<TeamsTab[]>;
+  };
+  tokenCaches: {
+    /** The sealed Graph token cache of a person, or undefined. */
+    get(userId: string): Promise<string | undefined>;
+    /** NOT_FOUND when the user does not exist. */
+    put(userId: string, sealed: string): Promise<void>;
+    delete(userId: string): Promise<void>;
   };
   spawn: {
     get(userId: string, officeId: string): Promise<SpawnPreference | undefined>;

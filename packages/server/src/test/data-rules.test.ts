@@ -39,7 +39,7 @@ for (const d of dialects()) {
       members: { api: ApiClient; id: string; password: string }[];
       owner: Owner;
     }
-    /** An organisation with something in every table: people, offices, invites, sessions, preferences, spawn points. */
+    /** An organisation with something in every table: people, offices, invites, sessions, preferences, spawn points, tabs, token caches. */
     async function populate(tag: string): Promise<Org> {
       const admin = apiFor(h);
       const adminPassword = `${tag}-admin-passphrase`;
@@ -66,6 +66,9 @@ for (const d of dialects()) {
         await waitFor(c, 'spawn');
         c.close();
       }
+      // Teams mode's tables (a channel tab's office, a sealed Graph token cache), written as the Teams routes would.
+      await h.server.store.teams.saveTab({ tenantId: `tid-${tag}`, teamId: 'team', channelId: 'channel', entityId: 'entity', orgId: me.organisation.id, officeId: offices[0]!.id });
+      await h.server.store.tokenCaches.put(me.user.id, 'v1.sealed.cache.for-test');
       const people = await admin.people(offices[0]!.id);
       return {
         name: me.organisation.name,
@@ -102,7 +105,7 @@ for (const d of dialects()) {
       const archive = await org.admin.exportOrganisation();
       const files = untar(gunzipSync(archive));
       const names = [...files.keys()];
-      for (const f of ['manifest.json', 'organisation.json', 'users.json', 'offices.json', 'settings.json', 'invites.json']) expect(names).toContain(`metaoffice-export/${f}`);
+      for (const f of ['manifest.json', 'organisation.json', 'users.json', 'offices.json', 'settings.json', 'invites.json', 'teams.json']) expect(names).toContain(`metaoffice-export/${f}`);
       const read = (f: string) => JSON.parse(files.get(`metaoffice-export/${f}`)!.toString('utf8')) as unknown;
       const users = read('users.json') as { id: string; email: string }[];
       expect(users.map((u) => u.id).sort()).toEqual([...org.owner.userIds].sort());
@@ -112,8 +115,11 @@ for (const d of dialects()) {
       const settings = read('settings.json') as { avPreferences: unknown[]; spawnPreferences: unknown[] };
       expect(settings.avPreferences).toHaveLength(3);
       expect(settings.spawnPreferences).toHaveLength(2);
+      const teams = read('teams.json') as { tenantId: string | null; tabs: { officeId: string }[] };
+      expect(teams.tabs.map((t) => t.officeId)).toEqual([org.owner.officeIds[0]]);
       const all = [...files.values()].map((b) => b.toString('utf8')).join('\n');
       expect(all).not.toMatch(/scrypt\$|password|token_?hash/i);
+      expect(all, 'sealed Graph token caches are secrets, not exported').not.toContain('sealed.cache');
       // Standard tools read it.
       const dir = mkdtempSync(join(tmpdir(), 'mo-export-'));
       try {
