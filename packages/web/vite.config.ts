@@ -56,5 +56,13 @@ export default defineConfig(({ command }) => ({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
+    rolldownOptions: {
+      // The Teams test host (plays the Teams client around the tab) and its probe tab: see README "Teams test host".
+      input: {
+        index: here('./index.html'),
+        teamsTestHost: here('./teams-test-host.html'),
+        teamsHostProbe: here('./teams-host-probe.html'),
+      },
+    },
   },
 }));

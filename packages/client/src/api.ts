@@ -2,6 +2,7 @@ import { SESSION_COOKIE } from '@metaoffice/protocol';
 import type {
   AvPreferences,
   CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeExport, MeView, OfficeView, PersonView, Problem, SignInBody, SignOutAllView, SignUpBody, TemplateView,
+  TeamsConfigView, TeamsOfficeView, TeamsSignInView, TeamsTabBody, TeamsTabQuery, TeamsTabSaved, TeamsTabView,
 } from '@metaoffice/protocol';
 
 /** An HTTP API error with the server's typed code, so callers branch on `code`, not on text. */
@@ -114,6 +115,28 @@ export class ApiClient {
   }
   listTemplates(): Promise<TemplateView[]> {
     return this.request('GET', '/api/templates');
+  }
+
+  /** Teams mode: what the consent pop-up needs (public; 404 NOT_FOUND when the server is not in Teams mode). */
+  teamsConfig(): Promise<TeamsConfigView> {
+    return this.request('GET', '/api/teams/config');
+  }
+  /** Teams mode: trades a TeamsJS `getAuthToken` token for a session (CONSENT_REQUIRED, MICROSOFT_UNAVAILABLE). */
+  teamsSignIn(token: string): Promise<TeamsSignInView> {
+    return this.request('POST', '/api/teams/sso', { token });
+  }
+  /** Teams mode: the office of one channel tab, or `office: null` when the tab has none (any more). */
+  teamsTab(tab: TeamsTabQuery): Promise<TeamsTabView> {
+    const query = new URLSearchParams({ teamId: tab.teamId, channelId: tab.channelId, entityId: tab.entityId });
+    return this.request('GET', `/api/teams/tab?${query}`);
+  }
+  /** Teams mode: creates or edits the office of a channel tab (the configuration page's save). */
+  saveTeamsTab(body: TeamsTabBody): Promise<TeamsTabSaved> {
+    return this.request('PUT', '/api/teams/tab', body);
+  }
+  /** Teams mode: the person's offices, from the teams they joined that have an office tab. */
+  teamsOffices(): Promise<TeamsOfficeView[]> {
+    return this.request('GET', '/api/teams/offices');
   }
 
   private async request<T>(method: string, path: string, body?: unknown, binary = false): Promise<T> {

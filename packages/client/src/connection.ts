@@ -32,6 +32,8 @@ export interface ConnectionEvents {
   signal: (fromUserId: string, signal: RtcSignal) => void;
   chat: (m: ChatMsg) => void;
   reaction: (avatarId: number, emoji: string) => void;
+  /** Teams mode: the Teams meeting of the current conversation or room. */
+  meeting: (m: { conversationId: string; joinWebUrl: string }) => void;
   /** Raw byte counts, for the load generator and diagnostics. */
   bytes: (received: number, kind: 'text' | 'binary') => void;
 }
@@ -432,6 +434,9 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         break;
       case 'reaction':
         this.emit('reaction', msg.avatarId, msg.emoji);
+        break;
+      case 'meeting':
+        this.emit('meeting', { conversationId: msg.conversationId, joinWebUrl: msg.joinWebUrl });
         break;
     }
   }

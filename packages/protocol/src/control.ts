@@ -210,7 +210,11 @@ export const WhoReplyMsg = Type.Object({
 });
 export type WhoReplyMsg = Static<typeof WhoReplyMsg>;
 
-export const ServerControl = Type.Union([WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
+/** Teams mode: the Teams meeting of the caller's conversation or room ("Join on Teams", for screen sharing). */
+export const MeetingMsg = Type.Object({ t: Type.Literal('meeting'), conversationId: Type.String(), joinWebUrl: Type.String({ pattern: '^https://' }) });
+export type MeetingMsg = Static<typeof MeetingMsg>;
+
+export const ServerControl = Type.Union([MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export type PeopleMsg = Static<typeof PeopleMsg>;

@@ -44,6 +44,12 @@ export const ErrorCodes = [
   'CONFIRMATION_REQUIRED',
   /** The last admin cannot leave an organisation that still has other people in it. */
   'LAST_ADMIN',
+  /** Teams mode: Microsoft 365 needs the person (or an admin, for admin-consent scopes) to consent first. */
+  'CONSENT_REQUIRED',
+  /** Teams mode: Microsoft 365 (Entra ID or Graph) is not answering; the office itself keeps working. */
+  'MICROSOFT_UNAVAILABLE',
+  /** Teams mode: Microsoft 365 refused or could not find what was asked (no admin consent, gone, not a member). */
+  'MICROSOFT_REFUSED',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

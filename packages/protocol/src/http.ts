@@ -161,3 +161,46 @@ export type MeExport = Static<typeof MeExport>;
 /** Sign out everywhere: how many sign-ins (this one included) were ended. */
 export const SignOutAllView = Type.Object({ revoked: Type.Integer({ minimum: 0 }) });
 export type SignOutAllView = Static<typeof SignOutAllView>;
+
+// ---- Teams mode ---------------------------------------------------------------------------------------------------
+
+/** Public facts the tab's consent pop-up needs (GET /api/teams/config). */
+export const TeamsConfigView = Type.Object({ clientId: Type.String(), authorityHost: Type.String(), graphScopes: Type.Array(Type.String()) });
+export type TeamsConfigView = Static<typeof TeamsConfigView>;
+
+/** The token TeamsJS `authentication.getAuthToken()` returned. */
+export const TeamsSsoBody = Type.Object({ token: Type.String({ minLength: 20, maxLength: 16_384 }) }, { additionalProperties: false });
+export type TeamsSsoBody = Static<typeof TeamsSsoBody>;
+
+export const TeamsSignInView = Type.Object({ me: MeView, tenantId: Type.String() });
+export type TeamsSignInView = Static<typeof TeamsSignInView>;
+
+/** Teams ids are GUIDs and thread ids (19:…@thread.tacv2); generous bounds, no NUL, no control characters. */
+const TeamsId = () => Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f]+$' });
+
+/** Which tab: the team and channel from the Teams context, and the tab's own entity id. */
+export const TeamsTabQuery = Type.Object({ teamId: TeamsId(), channelId: TeamsId(), entityId: TeamsId() }, { additionalProperties: false });
+export type TeamsTabQuery = Static<typeof TeamsTabQuery>;
+
+export const TeamsTabBody = Type.Object(
+  {
+    teamId: TeamsId(),
+    channelId: TeamsId(),
+    entityId: TeamsId(),
+    name: Type.String({ minLength: 1, maxLength: 60 }),
+    description: Type.String({ maxLength: 280, default: '' }),
+    template: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type TeamsTabBody = Static<typeof TeamsTabBody>;
+
+export const TeamsTabView = Type.Object({ office: Type.Union([OfficeView, Type.Null()]) });
+export type TeamsTabView = Static<typeof TeamsTabView>;
+
+/** What `pages.config.setConfig` needs after a tab is saved. */
+export const TeamsTabSaved = Type.Object({ office: OfficeView, contentUrl: Type.String(), websiteUrl: Type.String(), suggestedDisplayName: Type.String() });
+export type TeamsTabSaved = Static<typeof TeamsTabSaved>;
+
+export const TeamsOfficeView = Type.Object({ office: OfficeView, teamId: Type.String(), teamName: Type.String(), channelId: Type.String() });
+export type TeamsOfficeView = Static<typeof TeamsOfficeView>;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -62,6 +63,13 @@ export interface Config {
    * means a key file created under dataDir on first start; a cluster or Teams deployment must set it on every node.
    */
   secretsKey: string | undefined;
+  /**
+   * Serve HTTPS directly (PEM files). Production usually terminates TLS in a proxy instead; Teams mode in development
+   * needs https end to end (Teams' sign-in pop-ups and Graph's webhooks refuse plain http).
+   */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** redis://… : shared budgets (Microsoft Graph limits) across the nodes of a cluster; unset means in-process. */
+  redisUrl: string | undefined;
   /** Microsoft Teams mode: set when MICROSOFT_CLIENT_ID is set. */
   microsoft: MicrosoftConfig | undefined;
 }
@@ -206,6 +214,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     iceServers,
     turn,
     secretsKey,
+    tls: (() => {
+      const certFile = env.TLS_CERT_FILE?.trim();
+      const keyFile = env.TLS_KEY_FILE?.trim();
+      if (!certFile && !keyFile) return undefined;
+      if (!certFile) throw new ConfigError('TLS_CERT_FILE', 'is required when TLS_KEY_FILE is set');
+      if (!keyFile) throw new ConfigError('TLS_KEY_FILE', 'is required when TLS_CERT_FILE is set');
+      for (const [name, file] of [['TLS_CERT_FILE', certFile], ['TLS_KEY_FILE', keyFile]] as const) {
+        if (!existsSync(resolve(cwd, file))) throw new ConfigError(name, `no file at ${resolve(cwd, file)}`);
+      }
+      return { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) };
+    })(),
+    redisUrl: (() => {
+      const v = env.REDIS_URL?.trim() || undefined;
+      if (v && !/^rediss?:\/\//.test(v)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+      return v;
+    })(),
     microsoft,
   };
 }

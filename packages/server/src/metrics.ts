@@ -15,6 +15,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Teams mode.
+  readonly teamsRejectedTokens = new Counter({ name: 'metaoffice_teams_rejected_tokens_total', help: 'Teams SSO tokens refused, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly teamsPresence = new Counter({ name: 'metaoffice_teams_presence_events_total', help: 'Microsoft 365 presence bridge events (notifications applied or refused, subscriptions, polls)', labelNames: ['event'] as const, registers: [this.registry] });
+  readonly teamsActivity = new Counter({ name: 'metaoffice_teams_activity_notices_total', help: 'Activity-feed notices by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly graphRequests = new Counter({ name: 'metaoffice_graph_requests_total', help: 'Microsoft Graph requests by limit family and status', labelNames: ['family', 'status'] as const, registers: [this.registry] });
+  readonly graphThrottled = new Counter({ name: 'metaoffice_graph_throttled_total', help: 'Graph 429/503/504 answers by limit family', labelNames: ['family', 'status'] as const, registers: [this.registry] });
+  readonly graphShed = new Counter({ name: 'metaoffice_graph_shed_total', help: 'Graph requests the limit governor refused to send (over budget)', labelNames: ['family', 'priority'] as const, registers: [this.registry] });
+  readonly graphWait = new Histogram({ name: 'metaoffice_graph_budget_wait_seconds', help: 'Time a Graph request waited for its budget', buckets: [0, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30], registers: [this.registry] });
+  readonly graphBreakerOpen = new Gauge({ name: 'metaoffice_graph_breaker_open_tenants', help: 'Tenants whose Graph circuit breaker is open', registers: [this.registry] });
+
   constructor() {
     // Includes nodejs_eventloop_lag_seconds and process CPU/memory.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });

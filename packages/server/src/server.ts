@@ -26,7 +26,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; logS
   return {
     ...app,
     store,
-    url: `http://127.0.0.1:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     async close() {
       if (closed) return;
       closed = true;

@@ -210,6 +210,15 @@ export class AuthService {
     return { organisationName: org?.name ?? '', expiresAt: invite.expiresAt };
   }
 
+  /**
+   * A session for someone another identity provider has already verified (Teams SSO, checked by TeamsSsoValidator).
+   * Like signIn, it replaces the session the request came with.
+   */
+  async signInVerified(user: User, previousToken: string | undefined): Promise<{ me: MeView; token: string; expiresAt: number }> {
+    const session = await this.rotateSession(user.id, previousToken);
+    return { me: await this.meOf(user), ...session };
+  }
+
   private async rotateSession(userId: string, previousToken: string | undefined): Promise<{ token: string; expiresAt: number }> {
     if (previousToken) await this.signOut(previousToken);
     return this.openSession(userId);

@@ -93,6 +93,8 @@ export class Gateway {
       presence: PresenceService;
       metrics: Metrics;
       log: FastifyBaseLogger;
+      /** An extra rule on top of "your organisation's office": Teams offices admit their team's members only. */
+      mayEnter?: (user: User, officeId: string) => Promise<boolean>;
     },
     private readonly opts: GatewayOptions,
   ) {
@@ -230,6 +232,9 @@ export class Gateway {
     const office = await this.deps.store.offices.byId(hello.officeId).catch(() => undefined);
     // Another organisation's office answers exactly like a missing one, so ids reveal nothing.
     if (!office || office.orgId !== conn.user.orgId) return this.fail(conn.socket, 'FORBIDDEN', 'This office does not exist or is not yours to join.', CloseCodes.FORBIDDEN);
+    if (this.deps.mayEnter && !(await this.deps.mayEnter(conn.user, office.id).catch(() => false))) {
+      return this.fail(conn.socket, 'FORBIDDEN', 'This office belongs to a team you are not a member of.', CloseCodes.FORBIDDEN);
+    }
     if (conn.socket.readyState !== conn.socket.OPEN) return;
 
     const previous = this.byUser.get(conn.user.id);
@@ -488,6 +493,12 @@ export class Gateway {
    * Cuts live connections at once when their sessions are gone (sign-out, sign-out everywhere, an erased account or
    * organisation), instead of waiting for the periodic session re-check. The close code is terminal: no reconnect.
    */
+  /** A JSON control message to one connected person (Teams mode: their call's meeting link). */
+  sendToUser(userId: string, message: object): void {
+    const conn = this.byUser.get(userId);
+    if (conn?.engine) this.sendText(conn, JSON.stringify(message));
+  }
+
   disconnect(which: { userId?: string; orgId?: string; tokenHash?: string }, message: string): number {
     let n = 0;
     for (const c of [...this.byUser.values()]) {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -31,6 +31,8 @@ import { hashToken } from '../auth/tokens.js';
 import { loggerOptions } from '../logging.js';
 import { organisationArchive, personalExport } from '../export/exports.js';
 import { isCrossOrigin } from './csrf.js';
+import { createTeams, type Teams } from '../teams/index.js';
+import { registerTeamsRoutes } from './teams-routes.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 const avPreferencesCheck = TypeCompiler.Compile(AvPreferences);
@@ -59,6 +61,7 @@ const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: 
 /** Builds the HTTP API, the WebSocket gateway and the static web app on one Fastify instance. */
 export async function buildApp(config: Config, store: Store, opts: { logger?: boolean; logStream?: DestinationStream } = {}): Promise<App> {
   const http = Fastify({
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
     logger: opts.logger === false ? false : loggerOptions(config.logLevel, opts.logStream),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
@@ -96,8 +99,13 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     conversationCap: config.conversationCap,
     conversationStillMs: config.conversationStillMs,
     onTick: (ms) => metrics.tickDuration.observe(ms / 1000),
-    onCallChange: (userId, inCall) => presence.inCall(userId, inCall),
+    onCallChange: (userId, inCall) => {
+      presence.inCall(userId, inCall);
+      teams?.mode.onCallChange(userId, inCall);
+    },
+    onConversation: (officeId, userId, conversation) => teams?.mode.onConversation(officeId, userId, conversation),
   });
+  let teams: Teams | undefined;
   // The presence service and the gateway need each other; the late binding keeps both constructors simple.
   let gateway!: Gateway;
   const presence = new PresenceService(
@@ -108,9 +116,12 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     },
   );
   gateway = new Gateway(
-    { store, auth, registry, presence, metrics, log: http.log },
+    { store, auth, registry, presence, metrics, log: http.log, ...(config.microsoft ? { mayEnter: (u: User, officeId: string) => teams!.service.mayEnter(u, officeId) } : {}) },
     { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, peopleLiveLimit: config.peopleLiveLimit, sessionCheckMs: config.sessionRecheckMs, iceServersFor: (userId) => iceServersFor(config, userId) },
   );
+  if (config.microsoft) {
+    teams = createTeams({ config: { ...config, microsoft: config.microsoft }, store, auth, presence, metrics, log: http.log, sendTo: (userId, message) => gateway.sendToUser(userId, message) });
+  }
   const sweep = setInterval(() => presence.sweep(), 5000);
   sweep.unref();
 
@@ -124,12 +135,14 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
         imgSrc: ["'self'", 'data:', 'blob:'],
         connectSrc: ["'self'", 'ws:', 'wss:'],
         workerSrc: ["'self'", 'blob:'],
-        // Standalone mode is never framed (clickjacking); Teams mode will list the Teams hosts here instead.
-        frameAncestors: ["'none'"],
+        // Standalone mode is never framed (clickjacking). Teams mode is framed by the Teams clients (and by our own
+        // Teams test host page in development), and by nothing else.
+        frameAncestors: config.microsoft ? ["'self'", ...TEAMS_FRAME_ANCESTORS] : ["'none'"],
         upgradeInsecureRequests: null,
       },
     },
-    frameguard: { action: 'deny' },
+    // X-Frame-Options cannot name several hosts; in Teams mode the CSP's frame-ancestors above is the rule.
+    frameguard: config.microsoft ? false : { action: 'deny' },
     // HSTS only where it can hold: over plain http a browser ignores it, and on localhost it would pin the port's
     // host to https for a year.
     strictTransportSecurity: config.publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
@@ -181,6 +194,9 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   // which an HTML form cannot send. See docs/security.md.
   const trustedOrigins = new Set([new URL(config.publicUrl).origin]);
   http.addHook('onRequest', async (req) => {
+    // Graph's change notifications come from Microsoft, not a browser: authenticated by clientState, and the
+    // subscription handshake is a text/plain POST.
+    if (teams && req.url.startsWith('/api/teams/notifications')) return;
     if (isCrossOrigin(req.method, req.headers, trustedOrigins)) {
       throw new AppError('CROSS_ORIGIN_REQUEST', 403, 'This request came from another site and was refused.');
     }
@@ -203,12 +219,17 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   };
   /** Live connections end with their sessions at once, not at the gateway's next periodic session check. */
   const cutOff = (which: { userId?: string; orgId?: string; tokenHash?: string }, message: string) => gateway.disconnect(which, message);
+  // Inside Teams the tab is a cross-site frame: a Lax cookie would never be sent there. Over https, Teams mode uses a
+  // SameSite=None cookie partitioned to the Teams top-level site (CHIPS); the Origin checks above still stop CSRF.
+  const teamsCookie = config.microsoft && config.cookieSecure ? { sameSite: 'none' as const, partitioned: true } : { sameSite: 'lax' as const };
   const setSession = (reply: { setCookie: (n: string, v: string, o: object) => unknown }, token: string, expiresAt: number) =>
-    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', expires: new Date(expiresAt) });
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, secure: config.cookieSecure, path: '/', expires: new Date(expiresAt), ...teamsCookie });
   const authLimit = { rateLimit: { max: config.authRateLimitPerMinute, timeWindow: '1 minute' } };
   const officeOf = async (req: FastifyRequest, officeId: string): Promise<Office> => {
     const office = await store.offices.byId(officeId);
     if (!office || office.orgId !== req.user!.orgId) throw notFound('Office');
+    // A Teams office is its team's: other people of the tenant get the same answer as for a missing one.
+    if (teams && !(await teams.service.mayEnter(req.user!, office.id))) throw notFound('Office');
     return office;
   };
   const officeView = (o: Office): OfficeView => ({
@@ -305,9 +326,12 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     if (!templates.some((t) => t.id === id)) throw notFound('Template');
     return reply.type('image/png').header('cache-control', 'public, max-age=3600').send(await readFile(templateThumbnailPath(id)));
   });
-  http.get('/api/offices', { preHandler: requireUser, schema: { tags: ['offices'], security: [{ session: [] }], response: { 200: Type.Array(OfficeView), ...problems } } }, async (req) =>
-    (await store.offices.listByOrg(req.user!.orgId)).map(officeView),
-  );
+  http.get('/api/offices', { preHandler: requireUser, schema: { tags: ['offices'], security: [{ session: [] }], response: { 200: Type.Array(OfficeView), ...problems } } }, async (req) => {
+    const offices = await store.offices.listByOrg(req.user!.orgId);
+    if (!teams) return offices.map(officeView);
+    const allowed = await Promise.all(offices.map((o) => teams!.service.mayEnter(req.user!, o.id).catch(() => false)));
+    return offices.filter((_, i) => allowed[i]).map(officeView);
+  });
   http.post('/api/offices', { preHandler: requireUser, schema: { tags: ['offices'], security: [{ session: [] }], body: CreateOfficeBody, response: { 201: OfficeView, ...problems } } }, async (req, reply) => {
     const b = req.body as CreateOfficeBody;
     if (!templates.some((t) => t.id === b.template)) throw new AppError('VALIDATION_FAILED', 400, `Unknown template "${b.template}".`, [{ path: '/template', message: 'unknown template' }]);
@@ -329,8 +353,11 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     return reply.type('image/png').header('cache-control', 'private, max-age=300').send(await readFile(templateThumbnailPath(id)));
   });
   http.get('/api/offices/:officeId/people', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, response: { 200: Type.Array(PersonView), ...problems } } }, async (req) => {
-    await officeOf(req, (req.params as { officeId: string }).officeId);
-    return (await store.users.listByOrg(req.user!.orgId)).map((u) => presence.view(u, lookOf(u.id)));
+    const officeId = (req.params as { officeId: string }).officeId;
+    await officeOf(req, officeId);
+    // A Teams office's people are its team's members (from Graph); a standalone office's, the organisation's.
+    const people = (teams && (await teams.service.people(req.user!, officeId))) || (await store.users.listByOrg(req.user!.orgId));
+    return people.map((u) => presence.view(u, lookOf(u.id)));
   });
 
   // ---- live office -----------------------------------------------------------------------------------------------
@@ -349,6 +376,20 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     },
     wsHandler: (socket, req) => gateway.accept(socket, req.cookies[SESSION_COOKIE]),
   });
+
+  // ---- Teams mode ----------------------------------------------------------------------------------------------
+  if (teams && config.microsoft) {
+    registerTeamsRoutes(http, {
+      microsoft: config.microsoft,
+      publicUrl: config.publicUrl,
+      teams: teams.service,
+      bridge: teams.bridge,
+      requireUser,
+      setSession: (reply, token, expiresAt) => setSession(reply, token, expiresAt),
+      officeView,
+      authLimit,
+    });
+  }
 
   // ---- operations ----------------------------------------------------------------------------------------------
   http.get('/api/openapi.json', { schema: { hide: true } }, async () => http.swagger());
@@ -372,6 +413,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
 
   http.addHook('onClose', async () => {
     clearInterval(sweep);
+    await teams?.close();
     gateway.closeAll();
     registry.stopAll();
   });
@@ -383,6 +425,18 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     for (const id of officeIds) registry.remove(id);
   }
 }
+
+/** Where the Teams clients frame tabs from (web, desktop and the Microsoft 365 / Outlook hosts). */
+const TEAMS_FRAME_ANCESTORS = [
+  'https://teams.microsoft.com',
+  'https://*.teams.microsoft.com',
+  'https://teams.cloud.microsoft',
+  'https://*.cloud.microsoft',
+  'https://*.office.com',
+  'https://outlook.office.com',
+  'https://*.microsoft365.com',
+  'https://*.skype.com',
+];
 
 /**
  * The JSON pointer of the first string (or property name) holding U+0000 in a parsed body or the route parameters,

@@ -106,6 +106,8 @@ export interface EngineOptions {
   onTick?: (ms: number, framesOut: number, bytesOut: number) => void;
   /** Someone entered or left a call (walk-up or meeting room); presence shows them Busy / InACall. */
   onCallChange?: (userId: string, inCall: boolean) => void;
+  /** A member's conversation state changed (Teams mode gives the call a Teams meeting). */
+  onConversation?: (officeId: string, userId: string, conversation: ConversationState | null) => void;
 }
 
 export type MoveOutcome = { ok: true } | { ok: false; reason: CorrectionReason };
@@ -657,8 +659,10 @@ export class OfficeEngine {
       const a = this.avatars.get(id);
       if (!a) continue;
       const conv = this.conversations.conversationOf(id);
-      a.sink.sendText(JSON.stringify({ t: 'conversation', conversation: conv ? this.conversationState(conv) : null }));
+      const state = conv ? this.conversationState(conv) : null;
+      a.sink.sendText(JSON.stringify({ t: 'conversation', conversation: state }));
       this.opts.onCallChange?.(a.userId, !!conv);
+      this.opts.onConversation?.(this.officeId, a.userId, state);
     }
   }
 

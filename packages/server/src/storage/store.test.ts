@@ -374,7 +374,9 @@ function defineStoreSuite(backend: Backend): void {
 
     const who = { tenantId: 'tid-a', objectId: 'oid-1', upn: 'Ada@Contoso.com', email: 'Ada@Contoso.com', name: 'Ada' };
     const ada = await store.teams.upsertPerson(org.id, who);
-    expect(ada).toMatchObject({ orgId: org.id, email: 'ada@contoso.com', name: 'Ada', role: 'member' });
+    expect(ada).toMatchObject({ orgId: org.id, email: 'ada@contoso.com', name: 'Ada', role: 'admin' });
+    const bob = await store.teams.upsertPerson(org.id, { tenantId: 'tid-a', objectId: 'oid-b', upn: 'bob@contoso.com', email: 'bob@contoso.com', name: 'Bob' });
+    expect(bob.role).toBe('member');
     const renamed = await store.teams.upsertPerson(org.id, { ...who, name: 'Ada L.' });
     expect(renamed.id).toBe(ada.id);
     expect((await store.users.byId(ada.id))?.name).toBe('Ada L.');
@@ -383,6 +385,7 @@ function defineStoreSuite(backend: Backend): void {
     await expectStorageError(store.teams.upsertPerson(org.id, { ...who, objectId: 'oid-2' }), 'EMAIL_TAKEN');
     expect(await store.teams.objectIdsOf([ada.id, 'nobody'])).toEqual(new Map([[ada.id, 'oid-1']]));
     expect([...(await store.teams.usersByObjectIds(org.id, ['oid-1', 'oid-9'])).keys()]).toEqual(['oid-1']);
+    expect((await store.teams.usersByObjectIds(org.id, ['oid-1', 'oid-b'])).get('oid-b')?.id).toBe(bob.id);
     expect((await store.teams.usersByObjectIds(standalone.id, ['oid-1'])).size).toBe(0);
 
     const office = await store.offices.create({ orgId: org.id, name: 'Design floor', description: '', template: 't', mapJson: '{}' });

@@ -642,11 +642,15 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
               await exec.updateTable('users').set({ name: who.name, upn: who.upn, email }).where('id', '=', existing.id).execute();
               return { ...toUser(existing), name: who.name, email };
             }
-            const user: User = { id: randomUUID(), orgId, email, name: who.name, role: 'member', createdAt: ctx.clock() };
+            // The tenant's first person becomes its admin, as the first account does standalone: someone must be
+            // able to export and offboard.
+            const first = (await count(exec.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).executeTakeFirst())) === 0;
+            const role: Role = first ? 'admin' : 'member';
+            const user: User = { id: randomUUID(), orgId, email, name: who.name, role, createdAt: ctx.clock() };
             await exec
               .insertInto('users')
               // No password: a Teams person signs in through Entra only, and an empty hash never verifies.
-              .values({ id: user.id, org_id: orgId, email, name: who.name, role: 'member', password_hash: '', created_at: user.createdAt, entra_object_id: who.objectId, upn: who.upn })
+              .values({ id: user.id, org_id: orgId, email, name: who.name, role, password_hash: '', created_at: user.createdAt, entra_object_id: who.objectId, upn: who.upn })
               .execute();
             return user;
           },

@@ -1,0 +1,97 @@
+import type { ActivityNotice, GraphCaller, TeamsGraph } from './teams-graph.js';
+
+export interface QueuedActivity {
+  tenantId: string;
+  senderUserId: string;
+  recipientUserId: string;
+  notice: ActivityNotice;
+  caller: GraphCaller;
+}
+
+export type ActivityOutcome = 'queued' | 'duplicate' | 'self' | 'queue_full';
+
+export interface ActivityQueueOptions {
+  graph: TeamsGraph;
+  /** Per tenant, Graph allows 5 activity notifications a second (and 50 across tenants: the governor's global bucket). */
+  perTenantPerSecond?: number;
+  /** The same sender, recipient, type and office within this window is sent once. */
+  dedupeMs?: number;
+  maxQueuedPerTenant?: number;
+  now?: () => number;
+  onSent?: (tenantId: string) => void;
+  onFailed?: (tenantId: string, err: unknown) => void;
+}
+
+/**
+ * Teams activity-feed notices ("invited you to the office", "wants to talk"), queued per tenant so one busy tenant
+ * cannot starve the others, paced under Graph's per-tenant limit, de-duplicated, and never sent to oneself.
+ */
+export class ActivityQueue {
+  private readonly queues = new Map<string, QueuedActivity[]>();
+  private readonly recent = new Map<string, number>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly gapMs: number;
+  private pumping = false;
+
+  constructor(private readonly o: ActivityQueueOptions) {
+    this.now = o.now ?? Date.now;
+    this.gapMs = 1000 / (o.perTenantPerSecond ?? 5);
+  }
+
+  enqueue(a: QueuedActivity): ActivityOutcome {
+    if (a.senderUserId === a.recipientUserId) return 'self';
+    const key = `${a.tenantId}|${a.senderUserId}|${a.recipientUserId}|${a.notice.activityType}|${a.notice.webUrl}`;
+    const now = this.now();
+    const last = this.recent.get(key);
+    if (last !== undefined && now - last < (this.o.dedupeMs ?? 10 * 60_000)) return 'duplicate';
+    const q = this.queues.get(a.tenantId) ?? [];
+    if (q.length >= (this.o.maxQueuedPerTenant ?? 1000)) return 'queue_full';
+    this.recent.set(key, now);
+    if (this.recent.size > 100_000) this.recent.delete(this.recent.keys().next().value!);
+    q.push(a);
+    this.queues.set(a.tenantId, q);
+    return 'queued';
+  }
+
+  pending(tenantId?: string): number {
+    if (tenantId) return this.queues.get(tenantId)?.length ?? 0;
+    let n = 0;
+    for (const q of this.queues.values()) n += q.length;
+    return n;
+  }
+
+  /**
+   * Sends what each tenant's pace allows now, round-robin across tenants. Call it periodically (every 100–200 ms).
+   * Failures are reported and dropped: a notice is a courtesy, never worth a retry storm.
+   */
+  async pump(): Promise<number> {
+    if (this.pumping) return 0;
+    this.pumping = true;
+    let sent = 0;
+    try {
+      const now = this.now();
+      const sends: Promise<void>[] = [];
+      for (const [tenantId, q] of this.queues) {
+        if (q.length === 0) {
+          this.queues.delete(tenantId);
+          continue;
+        }
+        if (now - (this.lastSent.get(tenantId) ?? -Infinity) < this.gapMs) continue;
+        const a = q.shift()!;
+        this.lastSent.set(tenantId, now);
+        sent++;
+        sends.push(
+          this.o.graph.sendActivity(a.caller, a.notice).then(
+            () => this.o.onSent?.(tenantId),
+            (err: unknown) => this.o.onFailed?.(tenantId, err),
+          ),
+        );
+      }
+      await Promise.all(sends);
+    } finally {
+      this.pumping = false;
+    }
+    return sent;
+  }
+}

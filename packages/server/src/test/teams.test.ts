@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient, type OfficeConnection } from '@metaoffice/client';
+import { DEMO_TEAM_ID, DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, waitFor, type Harness, startHarness } from './harness.js';
+import { loadSecretsKey, SecretBox } from '../secrets/secret-box.js';
+
+/*
+ * Teams mode end to end on the server side, against the repo's fake Entra ID + Graph over TLS: SSO → on-behalf-of →
+ * Graph, tabs as offices, team membership, tenant isolation, Microsoft 365 presence (subscription + notification,
+ * and writes while in a call), Teams meetings for conversations, bad tokens, consent and Graph failures.
+ */
+const CLIENT_ID = '5b0c9f4e-7d2a-4e61-9b3c-2a1d0e9f8c7b';
+const SECRET = 'fake-secret-for-tests';
+const ADELE = '11111111-1111-4111-8111-111111111111';
+const ALEX = '22222222-2222-4222-8222-222222222222';
+const MEGAN = '33333333-3333-4333-8333-333333333333';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let fake: FakeMicrosoft;
+let h: Harness;
+let dir: string;
+const OTHER_TENANT = '0a0b0c0d-1111-4222-8333-444455556666';
+const OTHER_USER = '99999999-9999-4999-8999-999999999999';
+const NO_CONSENT_TENANT = '0e0e0e0e-1111-4222-8333-444455556666';
+const NO_CONSENT_USER = '88888888-8888-4888-8888-888888888888';
+
+beforeAll(async () => {
+  fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
+  seedDemoTenant(fake, CLIENT_ID);
+  fake.seed({
+    id: OTHER_TENANT,
+    displayName: 'Fabrikam',
+    domain: 'fabrikam.onmicrosoft.com',
+    users: [{ id: OTHER_USER, displayName: 'Fabian Fabrikam' }],
+    teams: [{ id: 'f0f0f0f0-0000-4000-8000-000000000001', displayName: 'Fab team', members: [OTHER_USER] }],
+    adminConsent: { clientId: CLIENT_ID, scopes: ['User.Read', 'User.Read.All', 'Presence.Read.All', 'Presence.ReadWrite', 'OnlineMeetings.ReadWrite', 'Team.ReadBasic.All', 'TeamMember.Read.All', 'TeamsActivity.Send'] },
+  });
+  fake.seed({ id: NO_CONSENT_TENANT, displayName: 'Northwind', domain: 'northwind.onmicrosoft.com', users: [{ id: NO_CONSENT_USER, displayName: 'Nora Northwind' }] });
+
+  dir = mkdtempSync(join(tmpdir(), 'mo-teams-'));
+  const ca = await ensureDevCertificateAuthority('.local/dev-ca');
+  const cert = await issueServerCertificate(ca);
+  writeFileSync(join(dir, 'cert.pem'), cert.cert);
+  writeFileSync(join(dir, 'key.pem'), cert.key);
+  const port = await freePort();
+  h = await startHarness({
+    PORT: String(port),
+    PUBLIC_URL: `https://127.0.0.1:${port}`,
+    TLS_CERT_FILE: join(dir, 'cert.pem'),
+    TLS_KEY_FILE: join(dir, 'key.pem'),
+    MICROSOFT_CLIENT_ID: CLIENT_ID,
+    MICROSOFT_CLIENT_SECRET: SECRET,
+    MICROSOFT_AUTHORITY_HOST: fake.authorityHost,
+    MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl,
+    SEED_DEMO: 'false',
+    CONVERSATION_STILL_MS: '0',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function api(): ApiClient {
+  return new ApiClient({ baseUrl: h.server.url, cookieJar: true });
+}
+
+async function signedIn(userId: string, tenantId = DEMO_TENANT_ID): Promise<ApiClient> {
+  const a = api();
+  const token = await fake.mintSsoToken({ tenantId, userId, clientId: CLIENT_ID, audience: `api://127.0.0.1:${new URL(h.server.url).port}/${CLIENT_ID}` });
+  const r = await a.teamsSignIn(token);
+  expect(r.tenantId).toBe(tenantId);
+  return a;
+}
+
+const tab = { teamId: DEMO_TEAM_ID, channelId: '19:design-general@thread.tacv2', entityId: 'tab-entity-1' };
+
+describe('Teams mode against the fake Microsoft', () => {
+  it('signs in with a Teams SSO token: validated, exchanged on-behalf-of, profile read from Graph, sealed token cache stored', async () => {
+    const alex = await signedIn(ALEX);
+    const me = await alex.me();
+    expect(me.user.name).toBe('Alex Wilber');
+    expect(me.user.email).toMatch(/@contoso\.onmicrosoft\.com$/);
+    const sealed = (await h.server.store.tokenCaches.get(me.user.id))!;
+    expect(sealed).toMatch(/^v1\./);
+    // Encrypted at rest: only the server's key opens it, and the tokens inside appear nowhere in the stored text.
+    const box = new SecretBox(loadSecretsKey(undefined, join(h.dataDir, 'secrets.key')));
+    const cache = JSON.parse(box.open(sealed, me.user.id)) as { AccessToken: Record<string, { secret: string }>; RefreshToken: Record<string, { secret: string }> };
+    const secrets = [...Object.values(cache.AccessToken), ...Object.values(cache.RefreshToken)].map((t) => t.secret);
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(sealed).not.toContain(secret.slice(0, 24));
+    expect(() => box.open(sealed, 'another-user')).toThrow();
+    expect(fake.report().tokensIssued).toMatchObject({ on_behalf_of: expect.any(Number) });
+  });
+
+  it('refuses invalid, expired and wrong-audience tokens with 401 and counts them', async () => {
+    const port = new URL(h.server.url).port;
+    const good = await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, audience: `api://127.0.0.1:${port}/${CLIENT_ID}` });
+    const expired = await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, expiresInSec: -600 });
+    const wrongAudience = await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, audience: 'api://evil.example/xyz' });
+    const tampered = good.slice(0, -6) + (good.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');
+    for (const t of [expired, wrongAudience, tampered, 'x'.repeat(40)]) {
+      await expect(api().teamsSignIn(t)).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    }
+    const metrics = await (await fetch(`${h.server.url}/metrics`)).text();
+    for (const reason of ['expired', 'bad_audience', 'bad_signature', 'malformed']) expect(metrics).toMatch(new RegExp(`metaoffice_teams_rejected_tokens_total\\{reason="${reason}"\\} [1-9]`));
+  });
+
+  it('a tenant without consent gets CONSENT_REQUIRED with the reason, and keeps no session', async () => {
+    const a = api();
+    const token = await fake.mintSsoToken({ tenantId: NO_CONSENT_TENANT, userId: NO_CONSENT_USER, clientId: CLIENT_ID });
+    const err = await a.teamsSignIn(token).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ status: 403, code: 'CONSENT_REQUIRED' });
+    expect(String((err as Error).message)).toMatch(/consent/i);
+    await expect(a.me()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('a channel tab becomes an office; reopening Settings edits the same office; members see it, others do not', async () => {
+    const alex = await signedIn(ALEX);
+    expect((await alex.teamsTab(tab)).office).toBeNull();
+    const saved = await alex.saveTeamsTab({ ...tab, name: 'Design floor', description: 'Where the designers sit' });
+    expect(saved.contentUrl).toContain('/teams/tab?entityId=tab-entity-1');
+    expect(saved.suggestedDisplayName).toBe('Design floor');
+    const again = await alex.saveTeamsTab({ ...tab, name: 'Design studio', description: 'Renamed' });
+    expect(again.office.id).toBe(saved.office.id);
+    expect((await alex.teamsTab(tab)).office).toMatchObject({ id: saved.office.id, name: 'Design studio' });
+    expect((await alex.teamsOffices()).map((o) => [o.office.id, o.teamName])).toEqual([[saved.office.id, 'Design']]);
+
+    // The office's people are the team's members, from Graph, including those who never opened the tab.
+    const people = await alex.people(saved.office.id);
+    expect(people.map((p) => p.name).sort()).toEqual(['Adele Vance', 'Alex Wilber', 'Lee Gu', 'Megan Bowen', 'Nestor Wilke', 'Pradeep Gupta']);
+
+    // Tenant isolation: Fabrikam's person reaches nothing of Contoso's, by tab key or office id.
+    const fabian = await signedIn(OTHER_USER, OTHER_TENANT);
+    expect((await fabian.teamsTab(tab)).office).toBeNull();
+    await expect(fabian.getOffice(saved.office.id)).rejects.toMatchObject({ status: 404 });
+    await expect(fabian.saveTeamsTab({ ...tab, name: 'Hijack', description: '' })).rejects.toMatchObject({ status: 403 });
+    expect(await fabian.listOffices()).toEqual([]);
+  });
+
+  it('presence: Microsoft 365 colours the team; a call sets Busy/InACall and a Teams meeting, leaving clears it', async () => {
+    const adele = await signedIn(ADELE);
+    const megan = await signedIn(MEGAN);
+    const officeId = (await adele.teamsTab(tab)).office!.id;
+    const a = connect(h, adele, officeId);
+    const m = connect(h, megan, officeId);
+    const conns: OfficeConnection[] = [a, m];
+    try {
+      await waitFor(a, 'welcome');
+      await waitFor(m, 'welcome');
+      const lee = '44444444-4444-4444-8444-444444444444';
+      // Lee is not in the office; his Teams presence reaches Adele's People panel through the subscription.
+      await expect.poll(() => fake.report().subscriptions.active, { timeout: 20_000 }).toBeGreaterThan(0);
+      fake.setUserPresence(DEMO_TENANT_ID, lee, 'DoNotDisturb', 'Presenting');
+      await expect.poll(async () => (await adele.people(officeId)).find((p) => p.name === 'Lee Gu')?.availability, { timeout: 15_000 }).toBe('DoNotDisturb');
+
+      // Adele walks next to Megan: the office makes it a call, Microsoft 365 hears Busy/InACall, and both get the
+      // call's Teams meeting link.
+      const meetingA = waitFor(a, 'meeting', () => true, 15_000);
+      a.teleport(m.self!.userId);
+      const link = await meetingA;
+      expect(link[0].joinWebUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
+      await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 10_000 }).toBe('InACall');
+      expect(fake.report().meetings.created).toBe(1);
+    } finally {
+      for (const c of conns) c.close();
+    }
+    // Leaving the office clears the app's presence session.
+    await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 10_000 }).not.toBe('InACall');
+    expect(fake.report().earlyRetries.total).toBe(0);
+  });
+});
