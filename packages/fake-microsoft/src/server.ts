@@ -1,5 +1,6 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
+import { registerBotFrameworkRoutes, type BotFramework } from './botframework.js';
 import type { AppRegistration, Endpoints, SsoTokenRequest } from './entra.js';
 import { FakeMicrosoftError, GraphError, graphErrorBody } from './errors.js';
 import { GraphApi } from './graph.js';
@@ -8,6 +9,7 @@ import type { FaultConfig } from './model/faults.js';
 import type { LimitId, LimitSpec, RetryAfterStyle } from './model/limits.js';
 import { FakeServices, type FakeReport } from './services.js';
 import { ensureDevCertificateAuthority, issueServerCertificate } from './tls.js';
+import { registerConsentRoutes } from './consent.js';
 
 export interface FakeMicrosoftOptions {
   /** App registrations the fake knows; the first is the default for seeding and SSO tokens. */
@@ -61,6 +63,8 @@ export interface FakeMicrosoft {
   report(): FakeReport;
   /** The model behind the routes, for assertions the HTTP surface does not expose. */
   services: FakeServices;
+  /** The Bot Framework: channel tokens and metadata, activities to a bot, and the connector a bot replies through. */
+  botFramework: BotFramework;
   close(): Promise<void>;
 }
 
@@ -100,6 +104,8 @@ export async function startFakeMicrosoft(options: FakeMicrosoftOptions): Promise
     return reply.status(answer.status).header('cache-control', 'no-store, no-cache').send(answer.body);
   });
 
+  registerConsentRoutes(app, services);
+
   // Microsoft Graph v1.0.
   app.all('/v1.0/*', async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'https://fake.invalid');
@@ -111,6 +117,8 @@ export async function startFakeMicrosoft(options: FakeMicrosoftOptions): Promise
     void reply.status(answer.status).headers(answer.headers);
     return answer.body === undefined ? reply.send() : reply.send(answer.body);
   });
+
+  registerBotFrameworkRoutes(app, services.botFramework);
 
   // Test and development controls.
   app.post('/_fake/seed', async (request) => services.directory.seed(request.body as TenantSeed));
@@ -149,6 +157,7 @@ export async function startFakeMicrosoft(options: FakeMicrosoftOptions): Promise
     caCertPath: ca.certPath,
     clock,
     services,
+    botFramework: services.botFramework,
     seed: (tenant) => services.directory.seed(tenant),
     mintSsoToken: (request) => services.tokens.mintSsoToken(request),
     setUserPresence: (tenantId, userId, availability, activity) => {

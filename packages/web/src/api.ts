@@ -21,6 +21,9 @@ const messages: Partial<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'That is too long.',
   CLIENT_TOO_OLD: 'MetaOffice was updated. Reload the page.',
   SERVER_TOO_OLD: 'The server runs an older MetaOffice. Try again in a moment.',
+  CONSENT_REQUIRED: 'Microsoft 365 needs your permission (or an administrator\'s) before MetaOffice can do that.',
+  MICROSOFT_UNAVAILABLE: 'Microsoft 365 is not answering. Try again in a moment.',
+  MICROSOFT_REFUSED: 'Microsoft 365 refused that: you may not be a member of this team, or an administrator has not approved MetaOffice.',
 };
 
 /** A sentence for a person, from an error's typed code; the server's detail helps for validation errors. */

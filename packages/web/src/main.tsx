@@ -1,4 +1,4 @@
-import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, StrictMode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { MeView } from '@metaoffice/protocol';
 import { api, errorCode } from './api.js';
@@ -24,6 +24,26 @@ import './styles.css';
     preloadOffice(first.officeId).catch(() => undefined);
     openEarlyConnection(first.officeId);
   }
+}
+
+// Microsoft Teams' pages bring TeamsJS and Fluent UI; as a chunk of their own they add nothing to the standalone app.
+const TeamsApp = lazy(() => import('./teams/TeamsApp.js'));
+
+/** Teams pages sign in through Teams, so they skip the standalone session check and sign-in redirects. */
+function Root() {
+  const href = useLocationHref();
+  const route = useMemo(() => {
+    const url = new URL(href, location.origin);
+    return parseRoute(url.pathname, url.search);
+  }, [href]);
+  if (route.name === 'teams') {
+    return (
+      <Suspense fallback={<Splash />}>
+        <TeamsApp page={route.page} officeId={route.officeId} />
+      </Suspense>
+    );
+  }
+  return <App />;
 }
 
 type MeState = { status: 'loading' } | { status: 'signedIn'; me: MeView } | { status: 'signedOut' };
@@ -123,6 +143,6 @@ function titleFor(name: string): string {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <Root />
   </StrictMode>,
 );

@@ -12,7 +12,18 @@ export type Route =
   | { name: 'offices' }
   | { name: 'account' }
   | { name: 'office'; officeId: string }
+  | { name: 'teams'; page: TeamsPage; officeId: string | null }
   | { name: 'notFound' };
+
+/** The pages Microsoft Teams opens: tab configuration, channel tab, personal tab, and the consent pop-up's two ends. */
+export type TeamsPage = 'config' | 'tab' | 'personal' | 'authStart' | 'authEnd';
+const teamsPages: Record<string, TeamsPage> = {
+  '/teams/config': 'config',
+  '/teams/tab': 'tab',
+  '/teams/personal': 'personal',
+  '/teams/auth-start': 'authStart',
+  '/teams/auth-end': 'authEnd',
+};
 
 export function parseRoute(pathname: string, search = ''): Route {
   const next = new URLSearchParams(search).get('next');
@@ -23,6 +34,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/account') return { name: 'account' };
   const invite = /^\/invite\/([^/]+)$/.exec(path);
   if (invite?.[1]) return { name: 'invite', token: decodeURIComponent(invite[1]) };
+  const teamsPage = teamsPages[path];
+  if (teamsPage) return { name: 'teams', page: teamsPage, officeId: new URLSearchParams(search).get('office') };
   const office = /^\/office\/([^/]+)$/.exec(path);
   if (office?.[1]) return { name: 'office', officeId: decodeURIComponent(office[1]) };
   return { name: 'notFound' };
@@ -30,7 +43,8 @@ export function parseRoute(pathname: string, search = ''): Route {
 
 /** Pages that a signed-out visitor may see; every other page sends them to /signin. */
 export function isPublic(route: Route): boolean {
-  return route.name === 'signin' || route.name === 'signup' || route.name === 'invite';
+  // Teams pages sign in on their own, through Teams single sign-on.
+  return route.name === 'signin' || route.name === 'signup' || route.name === 'invite' || route.name === 'teams';
 }
 
 const listeners = new Set<() => void>();

@@ -129,6 +129,34 @@ describe('Teams mode against the fake Microsoft', () => {
     await expect(a.me()).rejects.toMatchObject({ status: 401 });
   });
 
+  it('the consent pop-up: a person consents to what they may; admin-consent scopes need the tenant admin first', async () => {
+    const config = await api().teamsConfig();
+    const authorize = (login: string) => {
+      const u = new URL(`${config.authorityHost}/${NO_CONSENT_TENANT}/oauth2/v2.0/authorize`);
+      u.search = new URLSearchParams({ client_id: config.clientId, response_type: 'code', redirect_uri: `${h.server.url}/teams/auth-end`, scope: [...config.graphScopes, 'openid', 'profile', 'offline_access'].join(' '), state: 's1', login_hint: login, prompt: 'consent' }).toString();
+      return u;
+    };
+    const upn = 'nora.northwind@northwind.onmicrosoft.com';
+    const page = await (await fetch(authorize(upn))).text();
+    expect(page).toContain('Need admin approval');
+    expect(page).toContain('TeamMember.Read.All');
+    // The tenant's admin grants the admin-consent scopes; now the person may consent to the rest themselves.
+    fake.services.directory.grantAdminConsent(NO_CONSENT_TENANT, CLIENT_ID, ['User.Read.All', 'TeamMember.Read.All']);
+    const consentPage = await (await fetch(authorize(upn))).text();
+    expect(consentPage).toContain('id="accept"');
+    expect(consentPage).toContain('Nora Northwind');
+    const form = new URLSearchParams(Object.fromEntries([...authorize(upn).searchParams.entries()]));
+    form.set('decision', 'accept');
+    const back = await fetch(authorize(upn).toString().split('?')[0]!, { method: 'POST', body: form, redirect: 'manual' });
+    expect(back.status, await back.clone().text()).toBe(302);
+    const location = new URL(back.headers.get('location')!);
+    expect(location.pathname).toBe('/teams/auth-end');
+    expect(location.searchParams.get('state')).toBe('s1');
+    expect(location.searchParams.get('code')).toBeTruthy();
+    const nora = await signedIn(NO_CONSENT_USER, NO_CONSENT_TENANT);
+    expect((await nora.me()).user.name).toBe('Nora Northwind');
+  });
+
   it('a channel tab becomes an office; reopening Settings edits the same office; members see it, others do not', async () => {
     const alex = await signedIn(ALEX);
     expect((await alex.teamsTab(tab)).office).toBeNull();
