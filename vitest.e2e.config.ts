@@ -1,4 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { ensureDevCertificateAuthority } from './packages/fake-microsoft/src/tls.ts';
+
+// The Teams tests talk to the fake Microsoft and a Teams-mode server over TLS signed by the development CA; forked
+// test workers read NODE_EXTRA_CA_CERTS at start, so it is set here, before they fork.
+const devCa = await ensureDevCertificateAuthority(fileURLToPath(new URL('.local/dev-ca', import.meta.url)));
+process.env.NODE_EXTRA_CA_CERTS = devCa.certPath;
 
 // End-to-end tests drive real Chromium against the built server; one file at a time keeps the 2-core machine sane.
 export default defineConfig({

@@ -2,7 +2,7 @@ import { SESSION_COOKIE } from '@metaoffice/protocol';
 import type {
   AvPreferences,
   CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeExport, MeView, OfficeView, PersonView, Problem, SignInBody, SignOutAllView, SignUpBody, TemplateView,
-  TeamsConfigView, TeamsOfficeView, TeamsSignInView, TeamsTabBody, TeamsTabQuery, TeamsTabSaved, TeamsTabView,
+  TeamsConfigView, TeamsNudgeBody, TeamsNudgeView, TeamsOfficeView, TeamsSignInView, TeamsTabBody, TeamsTabQuery, TeamsTabSaved, TeamsTabView,
 } from '@metaoffice/protocol';
 
 /** An HTTP API error with the server's typed code, so callers branch on `code`, not on text. */
@@ -133,6 +133,10 @@ export class ApiClient {
   /** Teams mode: creates or edits the office of a channel tab (the configuration page's save). */
   saveTeamsTab(body: TeamsTabBody): Promise<TeamsTabSaved> {
     return this.request('PUT', '/api/teams/tab', body);
+  }
+  /** Teams mode: an activity-feed notice to a team member ("invited you to the office", "wants to talk"). */
+  teamsNudge(body: TeamsNudgeBody): Promise<TeamsNudgeView> {
+    return this.request('POST', '/api/teams/nudge', body);
   }
   /** Teams mode: the person's offices, from the teams they joined that have an office tab. */
   teamsOffices(): Promise<TeamsOfficeView[]> {

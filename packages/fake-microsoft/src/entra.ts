@@ -25,6 +25,16 @@ const GRAPH_AUDIENCES = new Set([GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP
 const TEAMS_CLIENT_APP_ID = '1fec8e78-bce4-4aaf-ab1b-5451cc387264';
 const REFRESH_TOKEN_LIFETIME_MS = 90 * 24 * 60 * 60_000;
 
+/** The Bot Connector service's resource: bots ask Entra for `${BOT_CONNECTOR_RESOURCE}/.default` to reply. */
+export const BOT_CONNECTOR_RESOURCE = 'https://api.botframework.com';
+/** Multi-tenant bots get their connector tokens from this tenant (`{authority}/botframework.com`). */
+export const BOT_FRAMEWORK_TENANT = 'botframework.com';
+/** botframework.com's tenant id: the `tid` and issuer of connector tokens for multi-tenant bots. */
+export const BOT_FRAMEWORK_TENANT_ID = 'd6d49420-f39b-4df7-a1dc-d59a935871db';
+
+/** Who is calling the Bot Connector, as read from a validated bearer token. */
+export type BotConnectorTokenCheck = { ok: true; appId: string; tenantId: string } | { ok: false; reason: TokenRejectionReason; message: string };
+
 export type TokenRejectionReason = 'missing' | 'malformed' | 'bad-signature' | 'expired' | 'wrong-audience' | 'wrong-issuer' | 'unknown-tenant' | 'unknown-app';
 
 /** Who is calling Graph, as read from a validated bearer token. */
@@ -109,7 +119,8 @@ export class TokenService {
   openIdConfiguration(tenant: string): Record<string, unknown> | null {
     const host = this.endpoints.authorityHost;
     const known = this.directory.tenant(tenant);
-    if (!known && !isMultiTenantAlias(tenant)) return null;
+    const botFramework = isBotFrameworkTenant(tenant);
+    if (!known && !isMultiTenantAlias(tenant) && !botFramework) return null;
     const base = `${host}/${tenant}`;
     return {
       token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -120,7 +131,7 @@ export class TokenService {
       id_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-      issuer: `${host}/${known ? known.id : '{tenantid}'}/v2.0`,
+      issuer: `${host}/${known ? known.id : botFramework ? BOT_FRAMEWORK_TENANT_ID : '{tenantid}'}/v2.0`,
       request_uri_parameter_supported: false,
       userinfo_endpoint: `${this.endpoints.graphBaseUrl.replace(/\/v1\.0$/, '')}/oidc/userinfo`,
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
@@ -187,6 +198,7 @@ export class TokenService {
     const secret = form.client_secret ?? basicAuth?.clientSecret;
     if (secret === undefined) return this.error(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     if (!secretsEqual(secret, app.clientSecret)) return this.error(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+    if (form.grant_type === 'client_credentials' && form.scope?.trim() === `${BOT_CONNECTOR_RESOURCE}/.default`) return this.botConnectorToken(app, pathTenant);
     if (!this.directory.tenant(pathTenant) && !isMultiTenantAlias(pathTenant)) return this.error(400, 'invalid_request', 90002, `Tenant '${pathTenant}' not found.`);
     switch (form.grant_type) {
       case 'client_credentials':
@@ -225,6 +237,22 @@ export class TokenService {
         expiresAt: (claims.exp ?? 0) * 1000,
       },
     };
+  }
+
+  /** The Bot Connector's check of a bot's bearer token: signed here, `aud` the connector, a v1 issuer, a known app. */
+  async verifyBotConnectorToken(authorization: string | undefined): Promise<BotConnectorTokenCheck> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return { ok: false, reason: 'missing', message: 'Authorization has been denied for this request.' };
+    const verified = await this.verify(token);
+    if (!verified.ok) return verified;
+    const claims = verified.claims;
+    if (claims.aud !== BOT_CONNECTOR_RESOURCE) return { ok: false, reason: 'wrong-audience', message: 'Invalid audience.' };
+    const tenantId = typeof claims.tid === 'string' ? claims.tid : '';
+    if (tenantId !== BOT_FRAMEWORK_TENANT_ID && !this.directory.tenant(tenantId)) return { ok: false, reason: 'unknown-tenant', message: 'The tenant in the token does not exist.' };
+    if (claims.iss !== `https://sts.windows.net/${tenantId}/`) return { ok: false, reason: 'wrong-issuer', message: 'Invalid issuer.' };
+    const appId = typeof claims.appid === 'string' ? claims.appid : '';
+    if (!this.apps.has(appId)) return { ok: false, reason: 'unknown-app', message: 'Unknown application.' };
+    return { ok: true, appId, tenantId };
   }
 
   /** Signs arbitrary claims with the fake's key (for notifications' validation tokens and tests of bad tokens). */
@@ -287,6 +315,44 @@ export class TokenService {
       'JWT',
     );
     this.count('client_credentials');
+    return { status: 200, body: { token_type: 'Bearer', expires_in: this.accessTokenLifetimeSec, ext_expires_in: this.accessTokenLifetimeSec, access_token: accessToken } };
+  }
+
+  /**
+   * Client credentials for the Bot Connector: at `botframework.com` for a multi-tenant bot, or at the bot's home
+   * tenant for a single-tenant one (any other tenant does not hold the registration).
+   */
+  private async botConnectorToken(app: AppRegistration, pathTenant: string): Promise<TokenEndpointAnswer> {
+    let tenantId: string;
+    if (isBotFrameworkTenant(pathTenant)) {
+      tenantId = BOT_FRAMEWORK_TENANT_ID;
+    } else {
+      const tenant = this.directory.tenant(pathTenant);
+      if (!tenant) return this.error(400, 'invalid_request', 90002, `Tenant '${pathTenant}' not found.`);
+      if (app.homeTenantId?.toLowerCase() !== tenant.id) {
+        return this.error(400, 'unauthorized_client', 700016, `Application with identifier '${app.clientId}' was not found in the directory '${tenant.displayName}'.`);
+      }
+      tenantId = tenant.id;
+    }
+    const now = Math.floor(this.clock.now() / 1000);
+    const accessToken = await this.sign(
+      {
+        aud: BOT_CONNECTOR_RESOURCE,
+        iss: `https://sts.windows.net/${tenantId}/`,
+        iat: now,
+        nbf: now,
+        exp: now + this.accessTokenLifetimeSec,
+        appid: app.clientId,
+        appidacr: '1',
+        idp: `https://sts.windows.net/${tenantId}/`,
+        idtyp: 'app',
+        tid: tenantId,
+        uti: randomBytes(16).toString('base64url'),
+        ver: '1.0',
+      },
+      'JWT',
+    );
+    this.count('client_credentials_bot_connector');
     return { status: 200, body: { token_type: 'Bearer', expires_in: this.accessTokenLifetimeSec, ext_expires_in: this.accessTokenLifetimeSec, access_token: accessToken } };
   }
 
@@ -434,6 +500,10 @@ export class TokenService {
 
 function isMultiTenantAlias(tenant: string): boolean {
   return ['common', 'organizations'].includes(tenant.toLowerCase());
+}
+
+function isBotFrameworkTenant(tenant: string): boolean {
+  return tenant.toLowerCase() === BOT_FRAMEWORK_TENANT;
 }
 
 function isGraphDefaultScope(scope: string): boolean {

@@ -1,3 +1,4 @@
+import { BotFramework, type BotFrameworkReport } from './botframework.js';
 import type { Clock } from './clock.js';
 import type { AppRegistration, Endpoints, TokenRejectionReason } from './entra.js';
 import { TokenService } from './entra.js';
@@ -37,6 +38,7 @@ export interface FakeReport {
   tokensIssued: Record<string, number>;
   tokenErrors: Record<string, number>;
   faultsInjected: Partial<Record<FaultKind, number>>;
+  botFramework: BotFrameworkReport;
 }
 
 /** The whole fake without HTTP: model objects plus the rules that span them (presence change -> notifications). */
@@ -68,6 +70,7 @@ export class FakeServices {
     readonly clock: Clock,
     readonly endpoints: Endpoints,
     readonly tokens: TokenService,
+    readonly botFramework: BotFramework,
     directory: Directory,
     options: FakeServicesOptions,
   ) {
@@ -88,7 +91,8 @@ export class FakeServices {
   static async create(options: FakeServicesOptions): Promise<FakeServices> {
     const directory = new Directory(options.apps[0]?.clientId ?? '');
     const tokens = await TokenService.create(options.clock, directory, options.apps, options.endpoints, options.accessTokenLifetimeSec);
-    return new FakeServices(options.clock, options.endpoints, tokens, directory, options);
+    const botFramework = await BotFramework.create(options.clock, tokens, options.endpoints);
+    return new FakeServices(options.clock, options.endpoints, tokens, botFramework, directory, options);
   }
 
   /** Sends a change notification to every live subscription watching the user. */
@@ -140,6 +144,7 @@ export class FakeServices {
       tokensIssued: Object.fromEntries(this.tokens.issuedByGrant),
       tokenErrors: Object.fromEntries(this.tokens.errorsByCode),
       faultsInjected: Object.fromEntries(this.faults.injected),
+      botFramework: this.botFramework.report(),
     };
   }
 

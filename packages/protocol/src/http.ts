@@ -204,3 +204,17 @@ export type TeamsTabSaved = Static<typeof TeamsTabSaved>;
 
 export const TeamsOfficeView = Type.Object({ office: OfficeView, teamId: Type.String(), teamName: Type.String(), channelId: Type.String() });
 export type TeamsOfficeView = Static<typeof TeamsOfficeView>;
+
+/** Teams mode: ask a team member to come to the office, or say you want to talk (activity feed). */
+export const TeamsNudgeBody = Type.Object(
+  { officeId: Type.String({ minLength: 1, maxLength: 64 }), userId: Type.String({ minLength: 1, maxLength: 64 }), kind: Type.Union([Type.Literal('invite'), Type.Literal('talk')]) },
+  { additionalProperties: false },
+);
+export type TeamsNudgeBody = Static<typeof TeamsNudgeBody>;
+
+/**
+ * What became of a nudge: queued for the activity feed; already sent recently; to oneself; the tenant's queue full;
+ * or not sent because the person is in an office right now (walk up to them instead).
+ */
+export const TeamsNudgeView = Type.Object({ outcome: Type.Union([Type.Literal('queued'), Type.Literal('duplicate'), Type.Literal('self'), Type.Literal('queue_full'), Type.Literal('in_office')]) });
+export type TeamsNudgeView = Static<typeof TeamsNudgeView>;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from './config.js';
 
+const TEAMS = { MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's' };
+
 describe('configuration', () => {
   it('has working defaults', () => {
     const c = loadConfig({}, '/srv/mo');
@@ -38,7 +40,10 @@ describe('configuration', () => {
     expect(loadConfig({}).microsoft).toBeUndefined();
     const id = '11111111-2222-3333-4444-555555555555';
     const c = loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's3cret' });
-    expect(c.microsoft).toEqual({ clientId: id, clientSecret: 's3cret', authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com/v1.0', botId: id, testHost: false });
+    expect(c.microsoft).toEqual({
+      clientId: id, clientSecret: 's3cret', authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com/v1.0', testHost: false,
+      botId: id, botSecret: 's3cret', botTenant: 'botframework.com', botOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration', botServiceUrlHosts: [],
+    });
     const fake = loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_AUTHORITY_HOST: 'https://127.0.0.1:4443/', MICROSOFT_GRAPH_BASE_URL: 'https://127.0.0.1:4443/v1.0', TEAMS_TEST_HOST: 'true' });
     expect(fake.microsoft).toMatchObject({ authorityHost: 'https://127.0.0.1:4443', graphBaseUrl: 'https://127.0.0.1:4443/v1.0', testHost: true });
     expect(loadConfig({ SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }).secretsKey).toBe(Buffer.alloc(32, 7).toString('base64'));
@@ -52,6 +57,14 @@ describe('configuration', () => {
     [{ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_AUTHORITY_HOST: 'nonsense' }, 'MICROSOFT_AUTHORITY_HOST'],
     [{ MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's', TEAMS_TEST_HOST: 'true' }, 'TEAMS_TEST_HOST'],
     [{ SECRETS_KEY: 'c2hvcnQ=' }, 'SECRETS_KEY'],
+    [{ ...TEAMS, MICROSOFT_BOT_ID: 'my-bot' }, 'MICROSOFT_BOT_ID'],
+    [{ ...TEAMS, MICROSOFT_BOT_ID: '99999999-2222-3333-4444-555555555555' }, 'MICROSOFT_BOT_SECRET'],
+    [{ ...TEAMS, MICROSOFT_BOT_TENANT: 'contoso.onmicrosoft.com' }, 'MICROSOFT_BOT_TENANT'],
+    [{ ...TEAMS, MICROSOFT_BOT_OPENID_METADATA: 'http://login.botframework.com/v1/.well-known/openidconfiguration' }, 'MICROSOFT_BOT_OPENID_METADATA'],
+    [{ ...TEAMS, MICROSOFT_BOT_OPENID_METADATA: 'not a url' }, 'MICROSOFT_BOT_OPENID_METADATA'],
+    [{ ...TEAMS, MICROSOFT_BOT_SERVICE_URL_HOSTS: 'https://127.0.0.1:4443' }, 'MICROSOFT_BOT_SERVICE_URL_HOSTS'],
+    [{ ...TEAMS, MICROSOFT_BOT_SERVICE_URL_HOSTS: 'connector.example.com/v3' }, 'MICROSOFT_BOT_SERVICE_URL_HOSTS'],
+    [{ ...TEAMS, MICROSOFT_BOT_SERVICE_URL_HOSTS: 'ok.example.com, *' }, 'MICROSOFT_BOT_SERVICE_URL_HOSTS'],
   ])('refuses Microsoft settings %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -59,6 +72,22 @@ describe('configuration', () => {
     } catch (e) {
       expect((e as ConfigError).variable).toBe(name);
     }
+  });
+
+  it('the bot: its own app and secret, a single-tenant authority, another metadata URL, extra connector hosts', () => {
+    const bot = '99999999-2222-3333-4444-555555555555';
+    const c = loadConfig({
+      ...TEAMS,
+      MICROSOFT_BOT_ID: bot,
+      MICROSOFT_BOT_SECRET: 'bot-secret',
+      MICROSOFT_BOT_TENANT: '0a0b0c0d-1111-4222-8333-444455556666',
+      MICROSOFT_BOT_OPENID_METADATA: 'https://127.0.0.1:4443/botframework/v1/.well-known/openidconfiguration',
+      MICROSOFT_BOT_SERVICE_URL_HOSTS: '127.0.0.1:4443, *.Connector.Example.com',
+    });
+    expect(c.microsoft).toMatchObject({
+      botId: bot, botSecret: 'bot-secret', clientSecret: 's', botTenant: '0a0b0c0d-1111-4222-8333-444455556666',
+      botOpenIdMetadataUrl: 'https://127.0.0.1:4443/botframework/v1/.well-known/openidconfiguration', botServiceUrlHosts: ['127.0.0.1:4443', '*.connector.example.com'],
+    });
   });
 
   it('a bad value stops the real start with a message naming the variable', () => {

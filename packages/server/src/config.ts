@@ -84,6 +84,20 @@ export interface MicrosoftConfig {
   graphBaseUrl: string;
   /** The bot's Microsoft app id (defaults to the client id). */
   botId: string;
+  /** The bot's client secret, for the Bot Connector's token; the client secret when the bot is the same app. */
+  botSecret: string;
+  /**
+   * Where the bot gets its Bot Connector token (`${authorityHost}/${botTenant}`): `botframework.com` for a
+   * multi-tenant bot, the bot's home tenant id for a single-tenant one.
+   */
+  botTenant: string;
+  /** The Bot Framework's OpenID metadata, which publishes the keys that sign the Bot Connector's requests. */
+  botOpenIdMetadataUrl: string;
+  /**
+   * Hosts besides Microsoft's own connectors that an activity's serviceUrl may name (the tests' fake connector):
+   * `host`, `host:port` or `*.domain`. The bot sends its connector token only to these and Microsoft's.
+   */
+  botServiceUrlHosts: string[];
   /**
    * Serve the Teams test host (a page that plays the Teams client for development and the end-to-end tests). Only
    * allowed against a non-Microsoft authority host: it mints sign-in tokens through the fake's test route.
@@ -253,7 +267,7 @@ function microsoftConfig(env: Env): MicrosoftConfig | undefined {
     if (env.MICROSOFT_CLIENT_SECRET?.trim()) throw new ConfigError('MICROSOFT_CLIENT_ID', 'is required when MICROSOFT_CLIENT_SECRET is set');
     return undefined;
   }
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(clientId)) {
+  if (!GUID.test(clientId)) {
     throw new ConfigError('MICROSOFT_CLIENT_ID', `must be the app registration's GUID, got "${clientId}"`);
   }
   const clientSecret = env.MICROSOFT_CLIENT_SECRET?.trim();
@@ -261,9 +275,25 @@ function microsoftConfig(env: Env): MicrosoftConfig | undefined {
   const authorityHost = httpsUrl(env, 'MICROSOFT_AUTHORITY_HOST', 'https://login.microsoftonline.com');
   const graphBaseUrl = httpsUrl(env, 'MICROSOFT_GRAPH_BASE_URL', 'https://graph.microsoft.com/v1.0');
   const botId = env.MICROSOFT_BOT_ID?.trim() || clientId;
+  if (!GUID.test(botId)) throw new ConfigError('MICROSOFT_BOT_ID', `must be the bot's Microsoft app id (a GUID), got "${botId}"`);
+  const botSecret = env.MICROSOFT_BOT_SECRET?.trim() || (botId.toLowerCase() === clientId.toLowerCase() ? clientSecret : '');
+  if (!botSecret) throw new ConfigError('MICROSOFT_BOT_SECRET', 'is required when MICROSOFT_BOT_ID is another app than MICROSOFT_CLIENT_ID');
+  const botTenant = env.MICROSOFT_BOT_TENANT?.trim() || 'botframework.com';
+  if (botTenant.toLowerCase() !== 'botframework.com' && !GUID.test(botTenant)) {
+    throw new ConfigError('MICROSOFT_BOT_TENANT', `must be botframework.com (multi-tenant bot) or the bot's home tenant id (single-tenant), got "${botTenant}"`);
+  }
+  const botOpenIdMetadataUrl = httpsUrl(env, 'MICROSOFT_BOT_OPENID_METADATA', 'https://login.botframework.com/v1/.well-known/openidconfiguration');
+  const botServiceUrlHosts = (env.MICROSOFT_BOT_SERVICE_URL_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const host of botServiceUrlHosts) {
+    if (!SERVICE_URL_HOST.test(host)) throw new ConfigError('MICROSOFT_BOT_SERVICE_URL_HOSTS', `must list hosts as host, host:port or *.domain (no scheme or path), got "${host}"`);
+  }
   const testHost = bool(env, 'TEAMS_TEST_HOST', false);
   if (testHost && /(^|\.)(microsoftonline\.(com|us)|chinacloudapi\.cn|microsoftonline\.de)$/i.test(new URL(authorityHost).hostname)) {
     throw new ConfigError('TEAMS_TEST_HOST', 'is only for a fake authority host (development and tests), never against Microsoft');
   }
-  return { clientId, clientSecret, authorityHost, graphBaseUrl, botId, testHost };
+  return { clientId, clientSecret, authorityHost, graphBaseUrl, botId, botSecret, botTenant, botOpenIdMetadataUrl, botServiceUrlHosts, testHost };
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A DNS name or IPv4 address, optionally `*.`-prefixed, optionally with a port. */
+const SERVICE_URL_HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;

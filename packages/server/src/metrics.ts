@@ -18,6 +18,7 @@ export class Metrics {
   // Teams mode.
   readonly teamsRejectedTokens = new Counter({ name: 'metaoffice_teams_rejected_tokens_total', help: 'Teams SSO tokens refused, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly teamsPresence = new Counter({ name: 'metaoffice_teams_presence_events_total', help: 'Microsoft 365 presence bridge events (notifications applied or refused, subscriptions, polls)', labelNames: ['event'] as const, registers: [this.registry] });
+  readonly teamsBot = new Counter({ name: 'metaoffice_teams_bot_activities_total', help: 'Bot Framework activities by outcome: welcomed, ignored, send_failed, service_url_refused, or why the Bot Connector token was refused', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly teamsActivity = new Counter({ name: 'metaoffice_teams_activity_notices_total', help: 'Activity-feed notices by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly graphRequests = new Counter({ name: 'metaoffice_graph_requests_total', help: 'Microsoft Graph requests by limit family and status', labelNames: ['family', 'status'] as const, registers: [this.registry] });
   readonly graphThrottled = new Counter({ name: 'metaoffice_graph_throttled_total', help: 'Graph 429/503/504 answers by limit family', labelNames: ['family', 'status'] as const, registers: [this.registry] });

@@ -33,6 +33,7 @@ import { organisationArchive, personalExport } from '../export/exports.js';
 import { isCrossOrigin } from './csrf.js';
 import { createTeams, type Teams } from '../teams/index.js';
 import { registerTeamsRoutes } from './teams-routes.js';
+import { registerBotRoutes } from './bot-routes.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 const avPreferencesCheck = TypeCompiler.Compile(AvPreferences);
@@ -133,7 +134,8 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // Teams mode: TeamsJS fetches its list of valid Teams origins from Microsoft's CDN.
+        connectSrc: ["'self'", 'ws:', 'wss:', ...(config.microsoft ? ['https://res.cdn.office.net'] : [])],
         workerSrc: ["'self'", 'blob:'],
         // Standalone mode is never framed (clickjacking). Teams mode is framed by the Teams clients (and by our own
         // Teams test host page in development), and by nothing else.
@@ -384,11 +386,15 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
       publicUrl: config.publicUrl,
       teams: teams.service,
       bridge: teams.bridge,
+      activity: teams.activity,
+      inOffice: (userId) => presence.state(userId).officeId !== null,
+      teamsAppId: config.microsoft.clientId,
       requireUser,
       setSession: (reply, token, expiresAt) => setSession(reply, token, expiresAt),
       officeView,
       authLimit,
     });
+    registerBotRoutes(http, { microsoft: config.microsoft, publicUrl: config.publicUrl, metrics });
   }
 
   // ---- operations ----------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import {
   TeamsTabQuery,
   TeamsTabSaved,
   TeamsTabView,
+  TeamsNudgeBody,
+  TeamsNudgeView,
   Problem,
 } from '@metaoffice/protocol';
 import type { MicrosoftConfig } from '../config.js';
@@ -19,6 +21,7 @@ import { GRAPH_SCOPE_NAMES, graphResourceFor } from '../teams/graph-tokens.js';
 import type { TeamsService } from '../teams/teams-service.js';
 import type { PresenceBridge } from '../teams/presence-bridge.js';
 import { AppError } from '../errors.js';
+import type { ActivityQueue } from '../teams/activity-queue.js';
 
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 502: Problem, 503: Problem };
 
@@ -27,6 +30,10 @@ export interface TeamsRouteDeps {
   publicUrl: string;
   teams: TeamsService;
   bridge: PresenceBridge;
+  activity: ActivityQueue;
+  /** Whether someone is connected to an office right now. */
+  inOffice: (userId: string) => boolean;
+  teamsAppId: string;
   requireUser: (req: FastifyRequest) => Promise<void>;
   setSession: (reply: FastifyReply, token: string, expiresAt: number) => void;
   officeView: (o: Office) => OfficeView;
@@ -113,6 +120,11 @@ export function registerTeamsRoutes(http: FastifyInstance, d: TeamsRouteDeps): v
       return { token: ((await res.json()) as { token: string }).token };
     });
   }
+
+  http.post('/api/teams/nudge', { preHandler: d.requireUser, schema: { tags, security, description: 'A Teams activity-feed notice to a member of the office\'s team: "invited you to the office", or "wants to talk" when they are in no office. Queued per tenant, de-duplicated, never to oneself.', body: TeamsNudgeBody, response: { 200: TeamsNudgeView, ...problems } } }, async (req) => {
+    const b = req.body as TeamsNudgeBody;
+    return { outcome: await d.teams.nudge(req.user!, b.officeId, b.userId, b.kind, { queue: d.activity, inOffice: d.inOffice, teamsAppId: d.teamsAppId }) };
+  });
 
   http.get('/api/teams/offices', { preHandler: d.requireUser, schema: { tags, security, description: 'The person\'s offices: joined teams with an office tab (Graph, refreshed on each visit).', response: { 200: Type.Array(TeamsOfficeView), ...problems } } }, async (req) =>
     (await d.teams.offices(req.user!)).map((o) => ({ office: d.officeView(o.office), teamId: o.teamId, teamName: o.teamName, channelId: o.channelId })),

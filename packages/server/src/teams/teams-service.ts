@@ -8,6 +8,7 @@ import { GraphTokenError, type GraphTokenBroker } from './graph-tokens.js';
 import { SsoTokenError, type TeamsSsoValidator } from './sso.js';
 import type { GraphCaller, GraphMember, GraphTeam, TeamsGraph } from './teams-graph.js';
 import { TtlCache } from './ttl-cache.js';
+import type { ActivityOutcome, ActivityQueue } from './activity-queue.js';
 
 export interface TeamsServiceDeps {
   store: Store;
@@ -161,6 +162,47 @@ export class TeamsService {
       if (u) out.push(u);
     }
     return out;
+  }
+
+  /**
+   * An activity-feed notice to a member of the office's team: "invited you to the office" (anyone not in it) or
+   * "wants to talk" (only when they are in no office: otherwise walking up to them is the way). Queued per tenant,
+   * de-duplicated, never to oneself (ActivityQueue).
+   */
+  async nudge(
+    sender: User,
+    officeId: string,
+    recipientUserId: string,
+    kind: 'invite' | 'talk',
+    deps: { queue: ActivityQueue; inOffice: (userId: string) => boolean; teamsAppId: string },
+  ): Promise<ActivityOutcome | 'in_office'> {
+    const tenantId = await this.tenantOf(sender);
+    const office = await this.d.store.offices.byId(officeId);
+    if (!office || office.orgId !== sender.orgId || !(await this.mayEnter(sender, officeId))) throw new AppError('NOT_FOUND', 404, 'Office not found.');
+    const tab = (await this.d.store.teams.tabsOfOffice(officeId))[0];
+    if (!tab) throw new AppError('NOT_FOUND', 404, 'This office is not a Teams tab.');
+    const people = (await this.people(sender, officeId)) ?? [];
+    const recipient = people.find((p) => p.id === recipientUserId);
+    if (!recipient) throw new AppError('PERSON_NOT_FOUND', 404, 'That person is not a member of this office\'s team.');
+    if (kind === 'talk' && deps.inOffice(recipient.id)) return 'in_office';
+    const objectId = (await this.d.store.teams.objectIdsOf([recipient.id])).get(recipient.id);
+    if (!objectId) throw new AppError('PERSON_NOT_FOUND', 404, 'That person has no Microsoft 365 identity.');
+    // The notice opens the tab itself: a Teams deep link to the app's channel tab.
+    const webUrl = `https://teams.microsoft.com/l/entity/${deps.teamsAppId}/${encodeURIComponent(tab.entityId)}?context=${encodeURIComponent(JSON.stringify({ channelId: tab.channelId }))}`;
+    return deps.queue.enqueue({
+      tenantId,
+      senderUserId: sender.id,
+      recipientUserId: recipient.id,
+      caller: this.callerFor(sender, tenantId, 'normal'),
+      notice: {
+        recipientUserId: objectId,
+        teamId: tab.teamId,
+        activityType: kind === 'invite' ? 'officeInvite' : 'wantsToTalk',
+        previewText: kind === 'invite' ? `${sender.name} invited you to ${office.name}` : `${sender.name} wants to talk`,
+        webUrl,
+        templateParameters: [{ name: 'officeName', value: office.name }],
+      },
+    });
   }
 
   private async requireMember(user: User, tenantId: string, teamId: string): Promise<void> {

@@ -1,9 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientControl, CloseCodes, ErrorCodes, PROTOCOL_VERSION, SESSION_COOKIE, encodeMove, type Direction, type OfficeView } from '@metaoffice/protocol';
+import { ApiClient } from '@metaoffice/client';
+import { DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
 import { assetsDir, templates } from '@metaoffice/maps';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
 import { hashToken, newToken } from '../auth/tokens.js';
@@ -166,6 +169,8 @@ describe('authorisation matrix', () => {
     expect(missing, 'routes without an authorisation entry').toEqual([]);
     const stale = Object.keys(table).filter((k) => !registered.includes(k));
     expect(stale, 'entries for routes that do not exist').toEqual([]);
+    // Teams-mode routes exist only there: their matrix is the Teams-mode one below.
+    expect(registered.filter((k) => k.includes('/api/teams/'))).toEqual([]);
 
     const failures: string[] = [];
     for (const key of registered) {
@@ -362,5 +367,75 @@ describe('authorisation matrix', () => {
     // Nothing the outsider did reached our observer, not even their name in the People panel.
     expect(JSON.stringify(observer.heard.texts)).not.toContain(users.outsider.id);
     observer.close();
+  });
+});
+
+/**
+ * Teams mode adds the bot's messaging endpoint, which the Bot Connector service calls with the Bot Framework's JWT and
+ * never with a session: every caller, signed in or not, is refused without that token and heard with it. (The
+ * standalone matrix above covers every route standalone mode registers; this one covers the bot's routes.)
+ */
+describe('authorisation matrix, Teams mode: the bot endpoint', () => {
+  const CLIENT_ID = '7d2e1f60-9f4c-4a83-b15e-4c3f2a1b0e9d';
+  const ALEX = '22222222-2222-4222-8222-222222222222';
+  type TeamsRole = 'anonymous' | 'teams-member';
+  let fake: FakeMicrosoft;
+  let h: Harness;
+  let dir: string;
+  const cookies: Partial<Record<TeamsRole, string>> = {};
+
+  beforeAll(async () => {
+    fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: 'matrix-secret' }] });
+    seedDemoTenant(fake, CLIENT_ID);
+    dir = mkdtempSync(join(tmpdir(), 'mo-authz-teams-'));
+    const cert = await issueServerCertificate(await ensureDevCertificateAuthority('.local/dev-ca'));
+    writeFileSync(join(dir, 'cert.pem'), cert.cert);
+    writeFileSync(join(dir, 'key.pem'), cert.key);
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    h = await startHarness({
+      PORT: String(port), PUBLIC_URL: `https://127.0.0.1:${port}`, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem'),
+      MICROSOFT_CLIENT_ID: CLIENT_ID, MICROSOFT_CLIENT_SECRET: 'matrix-secret', MICROSOFT_AUTHORITY_HOST: fake.authorityHost, MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl,
+      MICROSOFT_BOT_OPENID_METADATA: fake.botFramework.openIdMetadataUrl, MICROSOFT_BOT_SERVICE_URL_HOSTS: fake.knownAuthority, SEED_DEMO: 'false',
+    });
+    const member = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
+    await member.teamsSignIn(await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, audience: `api://127.0.0.1:${port}/${CLIENT_ID}` }));
+    cookies['teams-member'] = member.cookieHeader();
+    expect(cookies['teams-member']).toContain(SESSION_COOKIE);
+  }, 60_000);
+  afterAll(async () => {
+    await h?.stop();
+    await fake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('covers every bot route, for every caller, with and without the Bot Framework token', async () => {
+    const message = () => fake.botFramework.personalMessage({ botAppId: CLIENT_ID, tenantId: DEMO_TENANT_ID, user: { aadObjectId: ALEX }, text: 'hi' });
+    const table: Record<string, { path: string; withoutBotToken: number; withBotToken: number }> = {
+      'POST /api/teams/bot/messages': { path: '/api/teams/bot/messages', withoutBotToken: 401, withBotToken: 200 },
+    };
+    const registered = [...new Set(h.server.routes.map((r) => `${r.method} ${r.url}`))].filter((k) => k.includes('/api/teams/bot/'));
+    expect(registered.sort()).toEqual(Object.keys(table).sort());
+    const failures: string[] = [];
+    for (const [key, c] of Object.entries(table)) {
+      for (const role of ['anonymous', 'teams-member'] as const) {
+        for (const withToken of [false, true]) {
+          const activity = message();
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (cookies[role]) headers.cookie = cookies[role]!;
+          if (withToken) headers.authorization = `Bearer ${await fake.botFramework.mintChannelToken({ appId: CLIENT_ID, serviceUrl: activity.serviceUrl! })}`;
+          const res = await fetch(h.server.url + c.path, { method: key.split(' ')[0], headers, body: JSON.stringify(activity) });
+          const text = await res.text();
+          const want = withToken ? c.withBotToken : c.withoutBotToken;
+          if (res.status !== want) failures.push(`${key} as ${role} ${withToken ? 'with' : 'without'} a bot token: ${res.status}, expected ${want} ${text.slice(0, 160)}`);
+          if (res.status === 401) expect((JSON.parse(text) as { code: string }).code).toBe('UNAUTHENTICATED');
+        }
+      }
+    }
+    expect(failures).toEqual([]);
   });
 });

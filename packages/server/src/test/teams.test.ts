@@ -180,6 +180,59 @@ describe('Teams mode against the fake Microsoft', () => {
     expect(await fabian.listOffices()).toEqual([]);
   });
 
+  it('Graph failing shows "Microsoft 365 is not answering" and never loses the office session', async () => {
+    const alex = await signedIn(ALEX);
+    const officeId = (await alex.teamsTab(tab)).office!.id;
+    const live = connect(h, alex, officeId);
+    try {
+      await waitFor(live, 'welcome');
+      fake.setFaults({ rules: [{ match: '^GET /v1.0/me/joinedTeams', probability: 1, kind: '503' }] });
+      const err = await alex.teamsOffices().then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ status: 503, code: 'MICROSOFT_UNAVAILABLE' });
+      expect(String((err as Error).message)).toContain('Microsoft 365 is not answering');
+      // The session and the live office are untouched.
+      expect((await alex.me()).user.name).toBe('Alex Wilber');
+      expect(live.state).toBe('open');
+      live.setStatus('Available');
+    } finally {
+      fake.setFaults({ rules: [] });
+      live.close();
+    }
+    expect((await alex.teamsOffices()).length).toBe(1);
+  });
+
+  it('webhook: the validation handshake is echoed; notifications with a wrong clientState or unknown subscription are ignored and counted', async () => {
+    const hs = await fetch(`${h.server.url}/api/teams/notifications?validationToken=${encodeURIComponent('Validation: token <1>')}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    expect(hs.status).toBe(200);
+    expect(hs.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await hs.text()).toBe('Validation: token <1>');
+    const post = (body: string) => fetch(`${h.server.url}/api/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await post(JSON.stringify({ value: [{ subscriptionId: 'nope', clientState: 'x', resource: "communications/presences('a')" }] }))).status).toBe(202);
+    expect((await post('{not json')).status).toBe(202);
+    const metrics = await (await fetch(`${h.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/metaoffice_teams_presence_events_total\{event="notification_unknown_subscription"\} [1-9]/);
+    expect(metrics).toMatch(/metaoffice_teams_presence_events_total\{event="notification_malformed"\} [1-9]/);
+  });
+
+  it('nudges reach the Teams activity feed: queued, de-duplicated, never to oneself, "talk" only to people in no office', async () => {
+    const alex = await signedIn(ALEX);
+    const meId = (await alex.me()).user.id;
+    const officeId = (await alex.teamsTab(tab)).office!.id;
+    const people = await alex.people(officeId);
+    const lee = people.find((p) => p.name === 'Lee Gu')!;
+    const before = fake.report().activityNotifications.byTenant[DEMO_TENANT_ID]?.sent ?? 0;
+    expect((await alex.teamsNudge({ officeId, userId: lee.userId, kind: 'talk' })).outcome).toBe('queued');
+    expect((await alex.teamsNudge({ officeId, userId: lee.userId, kind: 'talk' })).outcome).toBe('duplicate');
+    expect((await alex.teamsNudge({ officeId, userId: lee.userId, kind: 'invite' })).outcome).toBe('queued');
+    expect((await alex.teamsNudge({ officeId, userId: meId, kind: 'invite' })).outcome).toBe('self');
+    await expect.poll(() => fake.report().activityNotifications.byTenant[DEMO_TENANT_ID]?.sent ?? 0, { timeout: 10_000 }).toBe(before + 2);
+    expect(fake.report().activityNotifications.byTenant[DEMO_TENANT_ID]?.rejected ?? 0).toBe(0);
+    // Someone of another tenant, or not in the team, cannot be nudged through this office.
+    await expect(alex.teamsNudge({ officeId, userId: 'not-a-member', kind: 'invite' })).rejects.toMatchObject({ status: 404 });
+    const fabian = await signedIn(OTHER_USER, OTHER_TENANT);
+    await expect(fabian.teamsNudge({ officeId, userId: lee.userId, kind: 'invite' })).rejects.toMatchObject({ status: 404 });
+  });
+
   it('presence: Microsoft 365 colours the team; a call sets Busy/InACall and a Teams meeting, leaving clears it', async () => {
     const adele = await signedIn(ADELE);
     const megan = await signedIn(MEGAN);

@@ -9,6 +9,7 @@ import { ReactionBar } from './ReactionBar.js';
 import { CallSceneEffects } from './sceneEffects.js';
 import { VideoStrip } from './VideoStrip.js';
 import './call.css';
+import { TeamsMeetingLink } from './TeamsMeetingLink.js';
 
 /** What the end-to-end tests read, merged into `window.__metaoffice` next to the office screen's own hooks. */
 export interface CallTestHooks {
@@ -122,6 +123,7 @@ function CallUi({ ctl, conn, selfName }: { ctl: CallController; conn: OfficeConn
     <>
       <VideoStrip ctl={ctl} snap={snap} selfName={selfName} lookOf={lookOf} />
       {call && <ChatPanel key={call.id} call={call} messages={snap.chat} selfUserId={ctl.selfId} onSend={onSend} />}
+      {call && <TeamsMeetingLink conn={conn} conversationId={call.id} />}
       <ReactionBar onReact={onReact} onDevices={onDevices} />
       {snap.prejoin && (
         <PrejoinDialog

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { PersonView } from '@metaoffice/protocol';
 import { avatarFaceStyle, colourOf, statusText } from './presence.js';
+import { nudgeResultText, useTeamsActions } from './teamsActions.js';
 
 export interface PeoplePanelProps {
   people: readonly PersonView[];
@@ -28,10 +29,13 @@ export function PeoplePanel({ people, myUserId, officeId, officeNames, onGoTo, o
       Number(b.userId === myUserId) - Number(a.userId === myUserId) || a.name.localeCompare(b.name);
     const here = matching.filter((p) => p.officeId === officeId && p.availability !== 'Offline').sort(byName);
     const elsewhere = matching.filter((p) => p.officeId !== null && p.officeId !== officeId && p.availability !== 'Offline').sort(byName);
-    const offline = matching.filter((p) => p.officeId === null || p.availability === 'Offline').sort(byName);
+    // Teams mode: people outside every office still have a Microsoft 365 presence (Available in Teams, in a meeting…).
+    const away = matching.filter((p) => p.officeId === null && p.availability !== 'Offline').sort(byName);
+    const offline = matching.filter((p) => p.availability === 'Offline').sort(byName);
     const list: Group[] = [
       { key: 'here', title: 'In this office', people: here },
       { key: 'elsewhere', title: 'In other offices', people: elsewhere },
+      { key: 'away', title: 'Not in an office', people: away },
       { key: 'offline', title: 'Offline', people: offline },
     ];
     return list.filter((g) => g.people.length > 0);
@@ -86,6 +90,7 @@ export function PeoplePanel({ people, myUserId, officeId, officeNames, onGoTo, o
                   where={g.key === 'elsewhere' ? officeNames.get(p.officeId ?? '') : undefined}
                   onGoTo={onGoTo}
                   onTeleport={onTeleport}
+                  officeId={officeId}
                 />
               ))}
             </ul>
@@ -103,6 +108,7 @@ function PersonRow({
   where,
   onGoTo,
   onTeleport,
+  officeId,
 }: {
   person: PersonView;
   isMe: boolean;
@@ -110,8 +116,19 @@ function PersonRow({
   where: string | undefined;
   onGoTo(p: PersonView): void;
   onTeleport(p: PersonView): void;
+  officeId: string;
 }) {
-  const offline = person.availability === 'Offline' || person.officeId === null;
+  const offline = person.availability === 'Offline';
+  const teams = useTeamsActions();
+  const [nudged, setNudged] = useState<string | null>(null);
+  const nudge = (kind: 'invite' | 'talk') => {
+    if (!teams) return;
+    setNudged('Sending…');
+    teams.nudge(officeId, person.userId, kind).then(
+      (outcome) => setNudged(nudgeResultText(kind, outcome)),
+      () => setNudged(nudgeResultText(kind, 'failed')),
+    );
+  };
   return (
     <li className={`person${offline ? ' offline' : ''}`} data-user-id={person.userId}>
       <span className="face" style={avatarFaceStyle(person.look)} aria-hidden="true">
@@ -127,6 +144,23 @@ function PersonRow({
           {where && <span className="where"> · {where}</span>}
         </span>
       </span>
+      {teams && !here && !isMe && (
+        <span className="person-actions">
+          <button type="button" className="btn small" onClick={() => nudge('invite')} aria-label={`Invite ${person.name} to this office`} title="Send an invitation to their Teams activity feed">
+            Invite
+          </button>
+          {person.officeId === null && (
+            <button type="button" className="btn small subtle" onClick={() => nudge('talk')} aria-label={`Ask ${person.name} to talk`} title="Tell them in Teams that you want to talk">
+              Ask to talk
+            </button>
+          )}
+        </span>
+      )}
+      {nudged && (
+        <span className="nudge-result" role="status" data-testid="nudge-result">
+          {nudged}
+        </span>
+      )}
       {here && !isMe && (
         <span className="person-actions">
           <button type="button" className="btn small" onClick={() => onGoTo(person)} aria-label={`Go to ${person.name}`} title={`Walk to ${person.name}`}>

@@ -1,6 +1,12 @@
 import type { MouseEvent } from 'react';
 import { OfficeRoute } from '../office/OfficeRoute.js';
 import { SessionContext, type Session } from '../session.js';
+import { TeamsActionsContext, type TeamsActions } from '../office/teamsActions.js';
+import { api } from '../api.js';
+
+const teamsActions: TeamsActions = {
+  nudge: async (officeId, userId, kind) => (await api.teamsNudge({ officeId, userId, kind })).outcome,
+};
 
 /**
  * The standalone office screen (map, HUD, people, calls) inside a Teams frame. Its links lead to standalone pages
@@ -19,9 +25,11 @@ export function TeamsOffice({ officeId, session, onLeave, showBack }: { officeId
   };
   return (
     <SessionContext.Provider value={session}>
-      <div className={`teams-office${showBack ? '' : ' teams-office--no-back'}`} onClickCapture={interceptLinks}>
-        <OfficeRoute key={officeId} officeId={officeId} />
-      </div>
+      <TeamsActionsContext.Provider value={teamsActions}>
+        <div className={`teams-office${showBack ? '' : ' teams-office--no-back'}`} onClickCapture={interceptLinks}>
+          <OfficeRoute key={officeId} officeId={officeId} />
+        </div>
+      </TeamsActionsContext.Provider>
     </SessionContext.Provider>
   );
 }
