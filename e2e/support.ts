@@ -143,3 +143,12 @@ export function useServerAndBrowser(): { server: BuiltServer; browser: Browser }
   });
   return env;
 }
+
+/** Walks the own avatar to a tile through the office screen's test hook and waits until it stands there. */
+export async function walkTo(page: Page, to: { x: number; y: number }): Promise<void> {
+  await page.evaluate(([x, y]) => window.__metaoffice!.walkTo(x, y), [to.x, to.y] as const);
+  await page.waitForFunction(([x, y]) => {
+    const s = window.__metaoffice!.self();
+    return s.x === x && s.y === y;
+  }, [to.x, to.y] as const, { timeout: 20_000 });
+}

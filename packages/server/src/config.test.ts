@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, deriveTeamsAppId, loadConfig } from './config.js';
+import { deriveAppId } from '../../../teams/src/manifest.js';
 
 const TEAMS = { MICROSOFT_CLIENT_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_CLIENT_SECRET: 's' };
 
@@ -42,11 +43,20 @@ describe('configuration', () => {
     const c = loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's3cret' });
     expect(c.microsoft).toEqual({
       clientId: id, clientSecret: 's3cret', authorityHost: 'https://login.microsoftonline.com', graphBaseUrl: 'https://graph.microsoft.com/v1.0', testHost: false,
-      botId: id, botSecret: 's3cret', botTenant: 'botframework.com', botOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration', botServiceUrlHosts: [],
+      botId: id, teamsAppId: deriveTeamsAppId(id, undefined), botSecret: 's3cret', botTenant: 'botframework.com', botOpenIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration', botServiceUrlHosts: [],
     });
     const fake = loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's', MICROSOFT_AUTHORITY_HOST: 'https://127.0.0.1:4443/', MICROSOFT_GRAPH_BASE_URL: 'https://127.0.0.1:4443/v1.0', TEAMS_TEST_HOST: 'true' });
     expect(fake.microsoft).toMatchObject({ authorityHost: 'https://127.0.0.1:4443', graphBaseUrl: 'https://127.0.0.1:4443/v1.0', testHost: true });
     expect(loadConfig({ SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }).secretsKey).toBe(Buffer.alloc(32, 7).toString('base64'));
+  });
+
+  it('derives the Teams app id exactly as the app package does, unless TEAMS_APP_ID is set', () => {
+    const id = '11111111-2222-3333-4444-555555555555';
+    expect(deriveTeamsAppId(id, undefined)).toBe(deriveAppId(id, undefined));
+    expect(deriveTeamsAppId(id, 'dev')).toBe(deriveAppId(id, 'dev'));
+    expect(loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's' }).microsoft?.teamsAppId).toBe(deriveAppId(id, undefined));
+    expect(loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's', TEAMS_APP_ID: 'AAAAAAAA-2222-3333-4444-555555555555' }).microsoft?.teamsAppId).toBe('aaaaaaaa-2222-3333-4444-555555555555');
+    expect(() => loadConfig({ MICROSOFT_CLIENT_ID: id, MICROSOFT_CLIENT_SECRET: 's', TEAMS_APP_ID: 'nope' })).toThrow(/TEAMS_APP_ID/);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -84,6 +85,11 @@ export interface MicrosoftConfig {
   graphBaseUrl: string;
   /** The bot's Microsoft app id (defaults to the client id). */
   botId: string;
+  /**
+   * The Teams app's id (the manifest's `id`), which activity-feed deep links name: TEAMS_APP_ID, or the id
+   * `npm run teams:package` derives from the client id and TEAMS_APP_NAME_SUFFIX when it is unset.
+   */
+  teamsAppId: string;
   /** The bot's client secret, for the Bot Connector's token; the client secret when the bot is the same app. */
   botSecret: string;
   /**
@@ -291,7 +297,21 @@ function microsoftConfig(env: Env): MicrosoftConfig | undefined {
   if (testHost && /(^|\.)(microsoftonline\.(com|us)|chinacloudapi\.cn|microsoftonline\.de)$/i.test(new URL(authorityHost).hostname)) {
     throw new ConfigError('TEAMS_TEST_HOST', 'is only for a fake authority host (development and tests), never against Microsoft');
   }
-  return { clientId, clientSecret, authorityHost, graphBaseUrl, botId, botSecret, botTenant, botOpenIdMetadataUrl, botServiceUrlHosts, testHost };
+  const teamsAppId = env.TEAMS_APP_ID?.trim() || deriveTeamsAppId(clientId, env.TEAMS_APP_NAME_SUFFIX?.trim() || undefined);
+  if (!GUID.test(teamsAppId)) throw new ConfigError('TEAMS_APP_ID', `must be the Teams app's id (a GUID), got "${teamsAppId}"`);
+  return { clientId, clientSecret, authorityHost, graphBaseUrl, botId, teamsAppId: teamsAppId.toLowerCase(), botSecret, botTenant, botOpenIdMetadataUrl, botServiceUrlHosts, testHost };
+}
+
+/**
+ * The Teams app id the package builder derives when TEAMS_APP_ID is unset (teams/src/manifest.ts deriveAppId, kept
+ * equal by a test): a name-based UUID of the client id and the name suffix.
+ */
+export function deriveTeamsAppId(clientId: string, nameSuffix: string | undefined): string {
+  const digest = createHash('sha1').update(`metaoffice-teams-app:${clientId.toLowerCase()}:${nameSuffix ?? ''}`).digest();
+  digest[6] = ((digest[6] as number) & 0x0f) | 0x50;
+  digest[8] = ((digest[8] as number) & 0x3f) | 0x80;
+  const hex = digest.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

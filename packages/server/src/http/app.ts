@@ -388,7 +388,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
       bridge: teams.bridge,
       activity: teams.activity,
       inOffice: (userId) => presence.state(userId).officeId !== null,
-      teamsAppId: config.microsoft.clientId,
+      teamsAppId: config.microsoft.teamsAppId,
       requireUser,
       setSession: (reply, token, expiresAt) => setSession(reply, token, expiresAt),
       officeView,

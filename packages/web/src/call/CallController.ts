@@ -1,6 +1,7 @@
 import { CallMesh, type OfficeConnection, type PeerView } from '@metaoffice/client';
 import { DEFAULT_AV_PREFERENCES, type AvPreferences, type ChatMsg, type ConversationState, type Reaction } from '@metaoffice/protocol';
 import { api } from '../api.js';
+import { LEVEL_WINDOW_SAMPLES, nextActiveSpeaker, noteHeard, recentRms, stripOrder, type Heard } from './activeSpeaker.js';
 
 /**
  * The browser side of calls: one {@link CallMesh} for the office connection, the local camera and microphone, the
@@ -24,13 +25,9 @@ export const VIDEO_CONSTRAINTS: MediaTrackConstraints = {
 };
 const AUDIO_CONSTRAINTS: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
-/** Above this many participants the loudest recent speaker is moved to the front of the strip. */
-export const PROMOTE_SPEAKER_ABOVE = 6;
 const LEVEL_POLL_MS = 150;
 /** RMS level (0..1) above which someone counts as speaking. */
 const SPEAKING_LEVEL = 0.025;
-/** The active speaker stays in front this long after they were last heard, unless someone much louder speaks. */
-const SPEAKER_HOLD_MS = 1500;
 
 export type PrejoinMode = 'call' | 'settings';
 
@@ -94,7 +91,10 @@ export class CallController {
   private audioCtx: AudioContext | undefined;
   private readonly meters = new Map<string, Meter>();
   private levelTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly lastLoud = new Map<string, number>();
+  /** performance.now() of the last level reading, so the next one covers all the audio since. */
+  private lastLevelPoll: number | undefined;
+  /** What was last heard of each person (see activeSpeaker.ts). */
+  private readonly lastLoud = new Map<string, Heard>();
   private disposed = false;
   /** The mute marks last given to the mesh (it re-sends them to every peer on each change). */
   private pushed: { audio: boolean; video: boolean } | undefined;
@@ -494,14 +494,7 @@ export class CallController {
 
   /** Member order from the server; in a big room the active speaker goes first. */
   private ordered(active = this.snap.activeSpeaker): RemotePeer[] {
-    const members = this.mesh.current?.members ?? [];
-    const rank = new Map(members.map((m, i) => [m.userId, i]));
-    const list = [...this.peers.values()].sort((a, b) => (rank.get(a.userId) ?? 999) - (rank.get(b.userId) ?? 999));
-    if (members.length > PROMOTE_SPEAKER_ABOVE && active) {
-      const i = list.findIndex((p) => p.userId === active);
-      if (i > 0) list.unshift(...list.splice(i, 1));
-    }
-    return list;
+    return stripOrder(this.peers.values(), (this.mesh.current?.members ?? []).map((m) => m.userId), active);
   }
 
   // ---- chat -------------------------------------------------------------------------------------------------------
@@ -524,7 +517,7 @@ export class CallController {
       this.audioCtx ??= new AudioContext();
       const source = this.audioCtx.createMediaStreamSource(new MediaStream([track]));
       const analyser = this.audioCtx.createAnalyser();
-      analyser.fftSize = 512;
+      analyser.fftSize = LEVEL_WINDOW_SAMPLES;
       source.connect(analyser);
       this.meters.set(userId, { trackId: track.id, source, analyser, buf: new Float32Array(analyser.fftSize), level: 0 });
     } catch {
@@ -547,37 +540,33 @@ export class CallController {
   private stopLevels(): void {
     clearInterval(this.levelTimer);
     this.levelTimer = undefined;
+    this.lastLevelPoll = undefined;
     for (const id of [...this.meters.keys()]) this.dropMeter(id);
     this.lastLoud.clear();
   }
 
   private pollLevels(): void {
     const now = performance.now();
+    const since = Math.max(LEVEL_POLL_MS, now - (this.lastLevelPoll ?? 0));
+    this.lastLevelPoll = now;
     const speaking = new Set<string>();
     for (const [userId, m] of this.meters) {
       m.analyser.getFloatTimeDomainData(m.buf);
-      let sum = 0;
-      for (const v of m.buf) sum += v * v;
-      const rms = Math.sqrt(sum / m.buf.length);
+      const rms = recentRms(m.buf, m.analyser.context.sampleRate, since);
       m.level = Math.max(rms, m.level * 0.6);
       const muted = userId === this.selfUserId ? !this.snap.micOn : this.peers.get(userId)?.audio === false;
       if (m.level > SPEAKING_LEVEL && !muted) {
         speaking.add(userId);
-        this.lastLoud.set(userId, now);
+        this.lastLoud.set(userId, noteHeard(this.lastLoud.get(userId), m.level, now));
       }
     }
-    let active = this.snap.activeSpeaker;
-    let loudest: { id: string; level: number } | undefined;
+    let loudest: { userId: string; level: number } | undefined;
     for (const id of speaking) {
       if (id === this.selfUserId) continue;
       const level = this.meters.get(id)!.level;
-      if (!loudest || level > loudest.level) loudest = { id, level };
+      if (!loudest || level > loudest.level) loudest = { userId: id, level };
     }
-    if (loudest && loudest.id !== active) {
-      const currentLevel = active ? (this.meters.get(active)?.level ?? 0) : 0;
-      const currentQuietFor = active ? now - (this.lastLoud.get(active) ?? 0) : Infinity;
-      if (currentQuietFor > SPEAKER_HOLD_MS || loudest.level > currentLevel * 1.8) active = loudest.id;
-    }
+    const active = nextActiveSpeaker(this.snap.activeSpeaker, loudest, this.lastLoud, now);
     const same = active === this.snap.activeSpeaker && speaking.size === this.snap.speaking.size && [...speaking].every((id) => this.snap.speaking.has(id));
     if (same) return;
     const promotedChanged = active !== this.snap.activeSpeaker;

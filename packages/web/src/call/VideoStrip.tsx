@@ -208,7 +208,12 @@ function RemoteTile({
   const connecting = peer.state === 'new' || peer.state === 'connecting';
   const trouble = peer.state === 'failed' || peer.state === 'disconnected';
   return (
-    <figure className={`call-tile${speaking ? ' speaking' : ''}${showVideo ? '' : ' no-video'}`} aria-label={peer.name}>
+    <figure
+      className={`call-tile${speaking ? ' speaking' : ''}${showVideo ? '' : ' no-video'}`}
+      aria-label={peer.name}
+      data-user-id={peer.userId}
+      data-speaking={speaking}
+    >
       <video ref={ref} autoPlay playsInline className="call-video" />
       {!showVideo && (
         <div className="call-tile-cover">
