@@ -110,6 +110,14 @@ export interface EngineOptions {
   onConversation?: (officeId: string, userId: string, conversation: ConversationState | null) => void;
 }
 
+/**
+ * Focus: do-not-disturb, or (Teams mode) a meeting in the person's Microsoft 365 calendar, which Graph reports as
+ * Busy/InAMeeting. Nobody walks up into someone's Teams meeting.
+ */
+export function isFocus(availability: Availability, activity: Activity): boolean {
+  return availability === 'DoNotDisturb' || activity === 'InAMeeting';
+}
+
 export type MoveOutcome = { ok: true } | { ok: false; reason: CorrectionReason };
 
 /**
@@ -682,7 +690,7 @@ export class OfficeEngine {
   }
 
   private personState(a: Avatar) {
-    return { id: a.avatarId, x: a.x, y: a.y, moving: a.moving, focus: a.availability === 'DoNotDisturb' };
+    return { id: a.avatarId, x: a.x, y: a.y, moving: a.moving, focus: isFocus(a.availability, a.activity) };
   }
 
   private sendError(a: Avatar, code: ErrorCode, message: string): void {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, type OfficeConnection } from '@metaoffice/client';
 import { DEMO_TEAM_ID, DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, waitFor, type Harness, startHarness } from './harness.js';
 import { loadSecretsKey, SecretBox } from '../secrets/secret-box.js';
@@ -263,5 +264,46 @@ describe('Teams mode against the fake Microsoft', () => {
     // Leaving the office clears the app's presence session.
     await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 10_000 }).not.toBe('InACall');
     expect(fake.report().earlyRetries.total).toBe(0);
+  });
+
+  it('a meeting in someone\'s Teams calendar (Busy/InAMeeting) is Focus: nobody walks up into it', async () => {
+    const adele = await signedIn(ADELE);
+    const megan = await signedIn(MEGAN);
+    const officeId = (await adele.teamsTab(tab)).office!.id;
+    const a = connect(h, adele, officeId);
+    const m = connect(h, megan, officeId);
+    try {
+      await waitFor(a, 'welcome');
+      await waitFor(m, 'welcome');
+      fake.setUserPresence(DEMO_TENANT_ID, MEGAN, 'Busy', 'InAMeeting');
+      await expect.poll(async () => (await adele.people(officeId)).find((p) => p.name === 'Megan Bowen')?.activity, { timeout: 20_000 }).toBe('InAMeeting');
+      const refused = waitFor(a, 'error', (e) => e.code === 'PERSON_IN_FOCUS', 10_000);
+      a.teleport(m.self!.userId);
+      await refused;
+      expect(a.conversation).toBeNull();
+    } finally {
+      fake.setUserPresence(DEMO_TENANT_ID, MEGAN, 'Available', 'Available');
+      a.close();
+      m.close();
+    }
+  });
+
+  it('Microsoft 365 presence is never written to the database', async () => {
+    const db = new Database(join(h.dataDir, 'metaoffice.db'), { readonly: true, fileMustExist: true });
+    try {
+      const tables = (db.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`).all() as { name: string }[]).map((r) => r.name);
+      const found: string[] = [];
+      for (const t of tables) {
+        for (const row of db.prepare(`select * from "${t}"`).all() as Record<string, unknown>[]) {
+          for (const [col, v] of Object.entries(row)) {
+            for (const w of ['DoNotDisturb', 'InAMeeting', 'InACall', 'Presenting', 'BeRightBack']) if (String(v).includes(w)) found.push(`${t}.${col}: ${w}`);
+          }
+        }
+      }
+      expect(tables).toEqual(expect.arrayContaining(['users', 'teams_tabs', 'graph_token_caches']));
+      expect(found).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 });

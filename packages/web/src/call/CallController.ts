@@ -117,7 +117,7 @@ export class CallController {
       localKey: '',
       micOn: DEFAULT_AV_PREFERENCES.micOnByDefault,
       camOn: DEFAULT_AV_PREFERENCES.cameraOnByDefault,
-      focus: this.ownAvailability() === 'DoNotDisturb',
+      focus: this.inFocus(),
       mediaError: null,
       acquiring: false,
       prefs: DEFAULT_AV_PREFERENCES,
@@ -457,8 +457,14 @@ export class CallController {
     return this.conn.people.get(this.selfUserId)?.availability ?? this.conn.self?.availability;
   }
 
+  /** Focus as the server defines it (office-engine isFocus): do-not-disturb, or a Teams calendar meeting. */
+  private inFocus(): boolean {
+    const activity = this.conn.people.get(this.selfUserId)?.activity ?? this.conn.self?.activity;
+    return this.ownAvailability() === 'DoNotDisturb' || activity === 'InAMeeting';
+  }
+
   private syncFocus(): void {
-    const focus = this.ownAvailability() === 'DoNotDisturb';
+    const focus = this.inFocus();
     if (focus === this.snap.focus) return;
     this.set({ focus });
     if (!this.snap.call) return;
