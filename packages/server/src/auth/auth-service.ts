@@ -59,8 +59,8 @@ export class AuthService {
         orgId = invite.orgId;
         role = 'member';
         await tx.invites.markUsed(invite.tokenHash);
-      } else if ((await tx.users.countAll()) === 0 && (await tx.organisations.first())) {
-        orgId = (await tx.organisations.first())!.id;
+      } else if ((await tx.users.countAll()) === 0 && (await this.demoOrganisation(tx))) {
+        orgId = (await this.demoOrganisation(tx))!.id;
         role = 'admin';
       } else {
         const org = await tx.organisations.create(`${body.name.trim()}'s organisation`);
@@ -217,6 +217,12 @@ export class AuthService {
   async signInVerified(user: User, previousToken: string | undefined): Promise<{ me: MeView; token: string; expiresAt: number }> {
     const session = await this.rotateSession(user.id, previousToken);
     return { me: await this.meOf(user), ...session };
+  }
+
+  /** The seeded demo organisation: the oldest one, unless it belongs to a Microsoft 365 tenant (never joined by sign-up). */
+  private async demoOrganisation(tx: Store) {
+    const first = await tx.organisations.first();
+    return first && (await tx.teams.tenantOf(first.id)) === undefined ? first : undefined;
   }
 
   private async rotateSession(userId: string, previousToken: string | undefined): Promise<{ token: string; expiresAt: number }> {

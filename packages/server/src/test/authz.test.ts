@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientControl, CloseCodes, ErrorCodes, PROTOCOL_VERSION, SESSION_COOKIE, encodeMove, type Direction, type OfficeView } from '@metaoffice/protocol';
 import { ApiClient } from '@metaoffice/client';
-import { DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
+import { DEMO_TEAM_ID, DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
 import { assetsDir, templates } from '@metaoffice/maps';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
 import { hashToken, newToken } from '../auth/tokens.js';
@@ -439,3 +439,98 @@ describe('authorisation matrix, Teams mode: the bot endpoint', () => {
     expect(failures).toEqual([]);
   });
 });
+
+/**
+ * The Teams tab's routes in Teams mode, for everyone who might call them: nobody, a member of the tab's team, a person
+ * of another Microsoft 365 tenant, and a local (standalone) account on the same server. A route of /api/teams without
+ * an entry fails the test.
+ */
+describe('authorisation matrix, Teams mode: the tab\'s routes', () => {
+  const CLIENT_ID = '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+  const ALEX = '22222222-2222-4222-8222-222222222222';
+  const LEE = '44444444-4444-4444-8444-444444444444';
+  const OTHER_TENANT = '0b0b0c0d-1111-4222-8333-444455556666';
+  const OTHER_USER = '77777777-7777-4777-8777-777777777777';
+  type Role = 'anonymous' | 'team-member' | 'other-tenant' | 'local-account';
+  const ROLES: Role[] = ['anonymous', 'team-member', 'other-tenant', 'local-account'];
+  let fake: FakeMicrosoft;
+  let h: Harness;
+  let dir: string;
+  const clients: Partial<Record<Role, ApiClient>> = {};
+  let officeId = '';
+  let leeUserId = '';
+
+  beforeAll(async () => {
+    fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: 'matrix-secret' }] });
+    seedDemoTenant(fake, CLIENT_ID);
+    fake.seed({ id: OTHER_TENANT, displayName: 'Fabrikam', users: [{ id: OTHER_USER, displayName: 'Fay Fabrikam' }], teams: [{ id: 'fab-team', displayName: 'Fab', members: [OTHER_USER] }], adminConsent: { clientId: CLIENT_ID, scopes: ['User.Read', 'User.Read.All', 'Presence.Read.All', 'Presence.ReadWrite', 'OnlineMeetings.ReadWrite', 'Team.ReadBasic.All', 'TeamMember.Read.All', 'TeamsActivity.Send'] } });
+    dir = mkdtempSync(join(tmpdir(), 'mo-authz-tab-'));
+    const cert = await issueServerCertificate(await ensureDevCertificateAuthority('.local/dev-ca'));
+    writeFileSync(join(dir, 'cert.pem'), cert.cert);
+    writeFileSync(join(dir, 'key.pem'), cert.key);
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    h = await startHarness({
+      PORT: String(port), PUBLIC_URL: `https://127.0.0.1:${port}`, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem'),
+      MICROSOFT_CLIENT_ID: CLIENT_ID, MICROSOFT_CLIENT_SECRET: 'matrix-secret', MICROSOFT_AUTHORITY_HOST: fake.authorityHost, MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl, SEED_DEMO: 'false',
+    });
+    const sso = async (tenantId: string, userId: string) => {
+      const c = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
+      await c.teamsSignIn(await fake.mintSsoToken({ tenantId, userId, clientId: CLIENT_ID, audience: `api://127.0.0.1:${port}/${CLIENT_ID}` }));
+      return c;
+    };
+    clients['team-member'] = await sso(DEMO_TENANT_ID, ALEX);
+    clients['other-tenant'] = await sso(OTHER_TENANT, OTHER_USER);
+    clients['local-account'] = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
+    await clients['local-account'].signUp({ email: 'local@example.test', password: 'a-long-local-passphrase', name: 'Local Person' });
+    clients.anonymous = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
+    const saved = await clients['team-member'].saveTeamsTab({ teamId: DEMO_TEAM_ID, channelId: '19:c@thread.tacv2', entityId: 'matrix', name: 'Matrix office', description: '' });
+    officeId = saved.office.id;
+    leeUserId = (await clients['team-member'].people(officeId)).find((p) => p.name === 'Lee Gu')!.userId;
+    void LEE;
+  }, 60_000);
+  afterAll(async () => {
+    await h?.stop();
+    await fake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('covers every /api/teams route (but the bot\'s), for every kind of caller', async () => {
+    const tabQuery = () => `?${new URLSearchParams({ teamId: DEMO_TEAM_ID, channelId: '19:c@thread.tacv2', entityId: 'matrix' })}`;
+    const table: Record<string, { path: () => string; body?: () => unknown; want: Record<Role, number> }> = {
+      'GET /api/teams/config': { path: () => '/api/teams/config', want: { anonymous: 200, 'team-member': 200, 'other-tenant': 200, 'local-account': 200 } },
+      'POST /api/teams/sso': { path: () => '/api/teams/sso', body: () => ({ token: 'eyJhbGciOiJSUzI1NiJ9.e30.not-a-real-signature' }), want: { anonymous: 401, 'team-member': 401, 'other-tenant': 401, 'local-account': 401 } },
+      'GET /api/teams/tab': { path: () => `/api/teams/tab${tabQuery()}`, want: { anonymous: 401, 'team-member': 200, 'other-tenant': 200, 'local-account': 403 } },
+      'PUT /api/teams/tab': { path: () => '/api/teams/tab', body: () => ({ teamId: DEMO_TEAM_ID, channelId: '19:c@thread.tacv2', entityId: 'matrix', name: 'Matrix office', description: '' }), want: { anonymous: 401, 'team-member': 200, 'other-tenant': 403, 'local-account': 403 } },
+      'GET /api/teams/offices': { path: () => '/api/teams/offices', want: { anonymous: 401, 'team-member': 200, 'other-tenant': 200, 'local-account': 403 } },
+      'POST /api/teams/nudge': { path: () => '/api/teams/nudge', body: () => ({ officeId, userId: leeUserId, kind: 'invite' }), want: { anonymous: 401, 'team-member': 200, 'other-tenant': 404, 'local-account': 403 } },
+      // Graph's webhooks: no session at all, authenticated by each subscription's clientState (none here: ignored).
+      'POST /api/teams/notifications': { path: () => '/api/teams/notifications', body: () => ({ value: [] }), want: { anonymous: 202, 'team-member': 202, 'other-tenant': 202, 'local-account': 202 } },
+      'POST /api/teams/notifications/lifecycle': { path: () => '/api/teams/notifications/lifecycle', body: () => ({ value: [] }), want: { anonymous: 202, 'team-member': 202, 'other-tenant': 202, 'local-account': 202 } },
+    };
+    const registered = [...new Set(h.server.routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`))].filter((k) => k.includes('/api/teams/') && !k.includes('/api/teams/bot/'));
+    expect(registered.sort()).toEqual(Object.keys(table).sort());
+    const failures: string[] = [];
+    for (const [key, c] of Object.entries(table)) {
+      for (const role of ROLES) {
+        const headers: Record<string, string> = {};
+        const cookie = clients[role]!.cookieHeader();
+        if (cookie) headers.cookie = cookie;
+        const body = c.body?.();
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        const res = await fetch(h.server.url + c.path(), { method: key.split(' ')[0], headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+        if (res.status !== c.want[role]) failures.push(`${key} as ${role}: ${res.status}, expected ${c.want[role]} ${(await res.text()).slice(0, 160)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // The other tenant's person never learns the tab's office: their tab lookup is empty.
+    expect((await clients['other-tenant']!.teamsTab({ teamId: DEMO_TEAM_ID, channelId: '19:c@thread.tacv2', entityId: 'matrix' })).office).toBeNull();
+    // A local account is its own organisation, never the tenant's: the first sign-up does not join a Teams tenant.
+    expect((await clients['local-account']!.me()).organisation.name).not.toMatch(/contoso/i);
+  });
+});
+
