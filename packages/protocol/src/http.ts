@@ -155,6 +155,11 @@ export const MeExport = Type.Object({
   /** Open sign-ins; the tokens themselves are never stored, only their hashes, and neither is exported. */
   sessions: Type.Array(Type.Object({ createdAt: Type.Integer(), expiresAt: Type.Integer(), current: Type.Boolean() })),
   invitesCreated: Type.Array(Type.Object({ createdAt: Type.Integer(), expiresAt: Type.Integer(), usedCount: Type.Integer() })),
+  /**
+   * Teams mode: the Microsoft 365 identifiers kept about the person, and whether a sealed Graph token cache is held
+   * (its tokens are secrets and are not exported).
+   */
+  microsoft: Type.Optional(Type.Object({ tenantId: Type.String(), objectId: Type.String(), userPrincipalName: Type.String(), graphTokenCacheHeld: Type.Boolean() })),
 });
 export type MeExport = Static<typeof MeExport>;
 

@@ -62,12 +62,15 @@ export async function organisationArchive(store: Store, orgId: string, now = Dat
 
 /** What the server keeps about one person (GET /api/me/export). */
 export async function personalExport(store: Store, user: User, currentTokenHash: string | undefined, now = Date.now()): Promise<MeExport> {
-  const [org, av, spawn, sessions, invites] = await Promise.all([
+  const [org, av, spawn, sessions, invites, tenantId, entra, cache] = await Promise.all([
     store.organisations.byId(user.orgId),
     store.preferences.getAv(user.id),
     store.spawn.listByUser(user.id),
     store.sessions.listByUser(user.id),
     store.invites.listByOrg(user.orgId),
+    store.teams.tenantOf(user.orgId),
+    store.teams.identityOf(user.id),
+    store.tokenCaches.get(user.id),
   ]);
   return {
     format: 'metaoffice-me-export',
@@ -79,6 +82,7 @@ export async function personalExport(store: Store, user: User, currentTokenHash:
     spawnPoints: spawn.map((s) => ({ officeId: s.officeId, mode: s.mode, savedX: s.savedX, savedY: s.savedY })),
     sessions: sessions.filter((s) => s.expiresAt > now).map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt, current: s.tokenHash === currentTokenHash })),
     invitesCreated: invites.filter((i) => i.createdBy === user.id).map((i) => ({ createdAt: i.createdAt, expiresAt: i.expiresAt, usedCount: i.usedCount })),
+    ...(tenantId && entra ? { microsoft: { tenantId, objectId: entra.objectId, userPrincipalName: entra.upn, graphTokenCacheHeld: cache !== undefined } } : {}),
   };
 }
 

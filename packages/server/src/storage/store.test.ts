@@ -384,6 +384,8 @@ function defineStoreSuite(backend: Backend): void {
     expect((await store.users.byEmailWithHash('ada@contoso.com'))?.passwordHash).toBe('');
     await expectStorageError(store.teams.upsertPerson(org.id, { ...who, objectId: 'oid-2' }), 'EMAIL_TAKEN');
     expect(await store.teams.objectIdsOf([ada.id, 'nobody'])).toEqual(new Map([[ada.id, 'oid-1']]));
+    expect(await store.teams.identityOf(ada.id)).toEqual({ objectId: 'oid-1', upn: 'Ada@Contoso.com' });
+    expect(await store.teams.identityOf('nobody')).toBeUndefined();
     expect([...(await store.teams.usersByObjectIds(org.id, ['oid-1', 'oid-9'])).keys()]).toEqual(['oid-1']);
     expect((await store.teams.usersByObjectIds(org.id, ['oid-1', 'oid-b'])).get('oid-b')?.id).toBe(bob.id);
     expect((await store.teams.usersByObjectIds(standalone.id, ['oid-1'])).size).toBe(0);

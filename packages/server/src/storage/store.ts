@@ -660,6 +660,12 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
           },
         ),
 
+      identityOf: (userId) =>
+        guard(async () => {
+          const row = await exec.selectFrom('users').select(['entra_object_id', 'upn']).where('id', '=', userId).executeTakeFirst();
+          return row?.entra_object_id ? { objectId: row.entra_object_id, upn: row.upn ?? '' } : undefined;
+        }),
+
       objectIdsOf: (userIds) =>
         guard(async () => {
           const out = new Map<string, string>();

@@ -176,6 +176,8 @@ export interface Store {
      * refreshed from `who` at every sign-in. A new person whose e-mail an account elsewhere holds: EMAIL_TAKEN.
      */
     upsertPerson(orgId: string, who: EntraIdentity): Promise<User>;
+    /** A person's stored Entra identifiers, or undefined for a local account. */
+    identityOf(userId: string): Promise<{ objectId: string; upn: string } | undefined>;
     /** Entra object ids of these users (only those that have one). */
     objectIdsOf(userIds: readonly string[]): Promise<Map<string, string>>;
     /** Users of the organisation by Entra object id. */

@@ -105,6 +105,10 @@ describe('Teams mode against the fake Microsoft', () => {
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(sealed).not.toContain(secret.slice(0, 24));
     expect(() => box.open(sealed, 'another-user')).toThrow();
+    // What is kept about the person, in their own export: identifiers, and that a token cache is held (not its tokens).
+    const mine = await alex.exportMe();
+    expect(mine.microsoft).toEqual({ tenantId: DEMO_TENANT_ID, objectId: ALEX, userPrincipalName: expect.stringMatching(/@contoso/), graphTokenCacheHeld: true });
+    expect(JSON.stringify(mine)).not.toContain(secrets[0]!.slice(0, 24));
     expect(fake.report().tokensIssued).toMatchObject({ on_behalf_of: expect.any(Number) });
   });
 
