@@ -1,17 +1,17 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientControl, CloseCodes, ErrorCodes, PROTOCOL_VERSION, SESSION_COOKIE, encodeMove, type Direction, type OfficeView } from '@metaoffice/protocol';
 import { ApiClient } from '@metaoffice/client';
-import { DEMO_TEAM_ID, DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
+import { DEMO_TEAM_ID, DEMO_TENANT_ID, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
 import { assetsDir, templates } from '@metaoffice/maps';
 import { OfficeMap, type TilePos } from '@metaoffice/world';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { untar } from '../export/tar.js';
 import { apiFor, sleep, startHarness, uniqueEmail, type Harness } from './harness.js';
+import { startTeamsHarness, type TeamsHarness } from './teams-harness.js';
 import { RawClient } from './ws-raw.js';
 
 /**
@@ -380,37 +380,22 @@ describe('authorisation matrix, Teams mode: the bot endpoint', () => {
   const ALEX = '22222222-2222-4222-8222-222222222222';
   type TeamsRole = 'anonymous' | 'teams-member';
   let fake: FakeMicrosoft;
-  let h: Harness;
-  let dir: string;
+  let h: TeamsHarness;
   const cookies: Partial<Record<TeamsRole, string>> = {};
 
   beforeAll(async () => {
     fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: 'matrix-secret' }] });
     seedDemoTenant(fake, CLIENT_ID);
-    dir = mkdtempSync(join(tmpdir(), 'mo-authz-teams-'));
-    const cert = await issueServerCertificate(await ensureDevCertificateAuthority('.local/dev-ca'));
-    writeFileSync(join(dir, 'cert.pem'), cert.cert);
-    writeFileSync(join(dir, 'key.pem'), cert.key);
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
+    h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: 'matrix-secret' }, {
+      MICROSOFT_BOT_OPENID_METADATA: fake.botFramework.openIdMetadataUrl, MICROSOFT_BOT_SERVICE_URL_HOSTS: fake.knownAuthority,
     });
-    h = await startHarness({
-      PORT: String(port), PUBLIC_URL: `https://127.0.0.1:${port}`, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem'),
-      MICROSOFT_CLIENT_ID: CLIENT_ID, MICROSOFT_CLIENT_SECRET: 'matrix-secret', MICROSOFT_AUTHORITY_HOST: fake.authorityHost, MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl,
-      MICROSOFT_BOT_OPENID_METADATA: fake.botFramework.openIdMetadataUrl, MICROSOFT_BOT_SERVICE_URL_HOSTS: fake.knownAuthority, SEED_DEMO: 'false',
-    });
-    const member = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
-    await member.teamsSignIn(await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, audience: `api://127.0.0.1:${port}/${CLIENT_ID}` }));
+    const member = await h.signIn(DEMO_TENANT_ID, ALEX);
     cookies['teams-member'] = member.cookieHeader();
     expect(cookies['teams-member']).toContain(SESSION_COOKIE);
   }, 60_000);
   afterAll(async () => {
     await h?.stop();
     await fake?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('covers every bot route, for every caller, with and without the Bot Framework token', async () => {
@@ -448,14 +433,12 @@ describe('authorisation matrix, Teams mode: the bot endpoint', () => {
 describe('authorisation matrix, Teams mode: the tab\'s routes', () => {
   const CLIENT_ID = '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
   const ALEX = '22222222-2222-4222-8222-222222222222';
-  const LEE = '44444444-4444-4444-8444-444444444444';
   const OTHER_TENANT = '0b0b0c0d-1111-4222-8333-444455556666';
   const OTHER_USER = '77777777-7777-4777-8777-777777777777';
   type Role = 'anonymous' | 'team-member' | 'other-tenant' | 'local-account';
   const ROLES: Role[] = ['anonymous', 'team-member', 'other-tenant', 'local-account'];
   let fake: FakeMicrosoft;
-  let h: Harness;
-  let dir: string;
+  let h: TeamsHarness;
   const clients: Partial<Record<Role, ApiClient>> = {};
   let officeId = '';
   let leeUserId = '';
@@ -464,25 +447,8 @@ describe('authorisation matrix, Teams mode: the tab\'s routes', () => {
     fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: 'matrix-secret' }] });
     seedDemoTenant(fake, CLIENT_ID);
     fake.seed({ id: OTHER_TENANT, displayName: 'Fabrikam', users: [{ id: OTHER_USER, displayName: 'Fay Fabrikam' }], teams: [{ id: 'fab-team', displayName: 'Fab', members: [OTHER_USER] }], adminConsent: { clientId: CLIENT_ID, scopes: ['User.Read', 'User.Read.All', 'Presence.Read.All', 'Presence.ReadWrite', 'OnlineMeetings.ReadWrite', 'Team.ReadBasic.All', 'TeamMember.Read.All', 'TeamsActivity.Send'] } });
-    dir = mkdtempSync(join(tmpdir(), 'mo-authz-tab-'));
-    const cert = await issueServerCertificate(await ensureDevCertificateAuthority('.local/dev-ca'));
-    writeFileSync(join(dir, 'cert.pem'), cert.cert);
-    writeFileSync(join(dir, 'key.pem'), cert.key);
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    h = await startHarness({
-      PORT: String(port), PUBLIC_URL: `https://127.0.0.1:${port}`, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem'),
-      MICROSOFT_CLIENT_ID: CLIENT_ID, MICROSOFT_CLIENT_SECRET: 'matrix-secret', MICROSOFT_AUTHORITY_HOST: fake.authorityHost, MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl, SEED_DEMO: 'false',
-    });
-    const sso = async (tenantId: string, userId: string) => {
-      const c = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
-      await c.teamsSignIn(await fake.mintSsoToken({ tenantId, userId, clientId: CLIENT_ID, audience: `api://127.0.0.1:${port}/${CLIENT_ID}` }));
-      return c;
-    };
+    h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: 'matrix-secret' });
+    const sso = (tenantId: string, userId: string) => h.signIn(tenantId, userId);
     clients['team-member'] = await sso(DEMO_TENANT_ID, ALEX);
     clients['other-tenant'] = await sso(OTHER_TENANT, OTHER_USER);
     clients['local-account'] = new ApiClient({ baseUrl: h.server.url, cookieJar: true });
@@ -491,12 +457,10 @@ describe('authorisation matrix, Teams mode: the tab\'s routes', () => {
     const saved = await clients['team-member'].saveTeamsTab({ teamId: DEMO_TEAM_ID, channelId: '19:c@thread.tacv2', entityId: 'matrix', name: 'Matrix office', description: '' });
     officeId = saved.office.id;
     leeUserId = (await clients['team-member'].people(officeId)).find((p) => p.name === 'Lee Gu')!.userId;
-    void LEE;
   }, 60_000);
   afterAll(async () => {
     await h?.stop();
     await fake?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('covers every /api/teams route (but the bot\'s), for every kind of caller', async () => {

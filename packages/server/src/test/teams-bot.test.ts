@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  ADAPTIVE_CARD_CONTENT_TYPE, DEMO_TEAM_ID, DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, startWebhookReceiver,
+  ADAPTIVE_CARD_CONTENT_TYPE, DEMO_TEAM_ID, DEMO_TENANT_ID, seedDemoTenant, startFakeMicrosoft, startWebhookReceiver,
   type BotActivity, type FakeMicrosoft, type WebhookReceiver,
 } from '@metaoffice/fake-microsoft';
 import { ErrorCodes } from '@metaoffice/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotTokenValidator, isAllowedServiceUrl } from '../teams/bot.js';
-import { startHarness, type Harness } from './harness.js';
+import { startTeamsHarness, type TeamsHarness } from './teams-harness.js';
 
 /*
  * The Teams bot end to end: the real server in Teams mode, the fake Bot Framework (channel tokens and metadata, the
@@ -21,18 +17,8 @@ const CLIENT_ID = '6c1d0e5f-8e3b-4f72-a04d-3b2e1f0a9d8c';
 const SECRET = 'fake-secret-for-bot-tests';
 const ADELE = '11111111-1111-4111-8111-111111111111';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 let fake: FakeMicrosoft;
-let h: Harness;
-let dir: string;
+let h: TeamsHarness;
 let endpoint: string;
 let publicUrl: string;
 /** An https server on another port of this machine: a host the bot must never send its connector token to. */
@@ -42,25 +28,11 @@ beforeAll(async () => {
   fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: SECRET, displayName: 'MetaOffice' }] });
   seedDemoTenant(fake, CLIENT_ID);
   stranger = await startWebhookReceiver();
-  dir = mkdtempSync(join(tmpdir(), 'mo-bot-'));
-  const cert = await issueServerCertificate(await ensureDevCertificateAuthority('.local/dev-ca'));
-  writeFileSync(join(dir, 'cert.pem'), cert.cert);
-  writeFileSync(join(dir, 'key.pem'), cert.key);
-  const port = await freePort();
-  publicUrl = `https://127.0.0.1:${port}`;
-  h = await startHarness({
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    TLS_CERT_FILE: join(dir, 'cert.pem'),
-    TLS_KEY_FILE: join(dir, 'key.pem'),
-    MICROSOFT_CLIENT_ID: CLIENT_ID,
-    MICROSOFT_CLIENT_SECRET: SECRET,
-    MICROSOFT_AUTHORITY_HOST: fake.authorityHost,
-    MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl,
+  h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: SECRET }, {
     MICROSOFT_BOT_OPENID_METADATA: fake.botFramework.openIdMetadataUrl,
     MICROSOFT_BOT_SERVICE_URL_HOSTS: fake.knownAuthority,
-    SEED_DEMO: 'false',
   });
+  publicUrl = h.publicUrl;
   endpoint = `${h.server.url}/api/teams/bot/messages`;
 }, 60_000);
 
@@ -68,7 +40,6 @@ afterAll(async () => {
   await h?.stop();
   await stranger?.close();
   await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const bf = () => fake.botFramework;

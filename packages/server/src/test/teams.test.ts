@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, type OfficeConnection } from '@metaoffice/client';
-import { DEMO_TEAM_ID, DEMO_TENANT_ID, ensureDevCertificateAuthority, issueServerCertificate, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
+import { DEMO_TEAM_ID, DEMO_TENANT_ID, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, waitFor, type Harness, startHarness } from './harness.js';
+import { connect, waitFor } from './harness.js';
+import { startTeamsHarness, type TeamsHarness } from './teams-harness.js';
 import { loadSecretsKey, SecretBox } from '../secrets/secret-box.js';
 
 /*
@@ -20,18 +18,8 @@ const ADELE = '11111111-1111-4111-8111-111111111111';
 const ALEX = '22222222-2222-4222-8222-222222222222';
 const MEGAN = '33333333-3333-4333-8333-333333333333';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 let fake: FakeMicrosoft;
-let h: Harness;
-let dir: string;
+let h: TeamsHarness;
 const OTHER_TENANT = '0a0b0c0d-1111-4222-8333-444455556666';
 const OTHER_USER = '99999999-9999-4999-8999-999999999999';
 const NO_CONSENT_TENANT = '0e0e0e0e-1111-4222-8333-444455556666';
@@ -50,30 +38,12 @@ beforeAll(async () => {
   });
   fake.seed({ id: NO_CONSENT_TENANT, displayName: 'Northwind', domain: 'northwind.onmicrosoft.com', users: [{ id: NO_CONSENT_USER, displayName: 'Nora Northwind' }] });
 
-  dir = mkdtempSync(join(tmpdir(), 'mo-teams-'));
-  const ca = await ensureDevCertificateAuthority('.local/dev-ca');
-  const cert = await issueServerCertificate(ca);
-  writeFileSync(join(dir, 'cert.pem'), cert.cert);
-  writeFileSync(join(dir, 'key.pem'), cert.key);
-  const port = await freePort();
-  h = await startHarness({
-    PORT: String(port),
-    PUBLIC_URL: `https://127.0.0.1:${port}`,
-    TLS_CERT_FILE: join(dir, 'cert.pem'),
-    TLS_KEY_FILE: join(dir, 'key.pem'),
-    MICROSOFT_CLIENT_ID: CLIENT_ID,
-    MICROSOFT_CLIENT_SECRET: SECRET,
-    MICROSOFT_AUTHORITY_HOST: fake.authorityHost,
-    MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl,
-    SEED_DEMO: 'false',
-    CONVERSATION_STILL_MS: '0',
-  });
+  h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: SECRET }, { CONVERSATION_STILL_MS: '0' });
 }, 60_000);
 
 afterAll(async () => {
   await h?.stop();
   await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function api(): ApiClient {
@@ -81,10 +51,8 @@ function api(): ApiClient {
 }
 
 async function signedIn(userId: string, tenantId = DEMO_TENANT_ID): Promise<ApiClient> {
-  const a = api();
-  const token = await fake.mintSsoToken({ tenantId, userId, clientId: CLIENT_ID, audience: `api://127.0.0.1:${new URL(h.server.url).port}/${CLIENT_ID}` });
-  const r = await a.teamsSignIn(token);
-  expect(r.tenantId).toBe(tenantId);
+  const a = await h.signIn(tenantId, userId);
+  expect((await a.me()).organisation.id).toBeTruthy();
   return a;
 }
 
