@@ -14,6 +14,11 @@ export class GraphAdapter implements TeamsGraph {
     return { id: u.id, displayName: u.displayName ?? '', mail: u.mail ?? null, userPrincipalName: u.userPrincipalName ?? '' };
   }
 
+  async user(c: GraphCaller, objectId: string): Promise<GraphProfile> {
+    const u = await this.gateway.user(source(c), objectId, ['id', 'displayName', 'mail', 'userPrincipalName'], { priority: c.priority ?? 'normal' });
+    return { id: u.id, displayName: u.displayName ?? '', mail: u.mail ?? null, userPrincipalName: u.userPrincipalName ?? '' };
+  }
+
   async joinedTeams(c: GraphCaller): Promise<GraphTeam[]> {
     return (await this.gateway.joinedTeams(source(c), { priority: c.priority ?? 'interactive' })).map((t) => ({ id: t.id, displayName: t.displayName ?? '' }));
   }

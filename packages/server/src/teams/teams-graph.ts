@@ -61,6 +61,8 @@ export interface ActivityNotice {
 
 export interface TeamsGraph {
   me(c: GraphCaller): Promise<GraphProfile>;
+  /** Another person's profile (`/users/{id}` with `$select`): their UPN, which the members list does not give. */
+  user(c: GraphCaller, objectId: string): Promise<GraphProfile>;
   joinedTeams(c: GraphCaller): Promise<GraphTeam[]>;
   teamMembers(c: GraphCaller, teamId: string): Promise<GraphMember[]>;
   presences(c: GraphCaller, objectIds: readonly string[]): Promise<GraphPresence[]>;

@@ -153,11 +153,15 @@ export class TeamsService {
     }
     const known = await this.d.store.teams.usersByObjectIds(user.orgId, members.map((m) => m.userId));
     const out: User[] = [];
+    const caller = this.callerFor(user, tenantId, 'normal');
     for (const m of members) {
       let u = known.get(m.userId);
       if (!u) {
-        const email = m.email || `${m.userId}@${tenantId}.invalid`;
-        u = await this.upsert(user.orgId, { tenantId, objectId: m.userId, upn: m.email ?? '', email, name: (m.displayName || 'Someone').slice(0, 60) }).catch(() => undefined);
+        // First time this member is seen: their profile (/users/{id}, $select) gives the UPN the members list lacks.
+        const profile = await this.d.graph.user(caller, m.userId).catch(() => undefined);
+        const upn = profile?.userPrincipalName || m.email || '';
+        const email = profile?.mail || m.email || upn || `${m.userId}@${tenantId}.invalid`;
+        u = await this.upsert(user.orgId, { tenantId, objectId: m.userId, upn, email, name: (profile?.displayName || m.displayName || 'Someone').slice(0, 60) }).catch(() => undefined);
       }
       if (u) out.push(u);
     }

@@ -144,6 +144,9 @@ describe('Teams mode against the fake Microsoft', () => {
     // The office's people are the team's members, from Graph, including those who never opened the tab.
     const people = await alex.people(saved.office.id);
     expect(people.map((p) => p.name).sort()).toEqual(['Adele Vance', 'Alex Wilber', 'Lee Gu', 'Megan Bowen', 'Nestor Wilke', 'Pradeep Gupta']);
+    // Members who never signed in are stored by their identifiers, the UPN read from /users/{id}.
+    const lee = people.find((p) => p.name === 'Lee Gu')!;
+    expect(await h.server.store.teams.identityOf(lee.userId)).toEqual({ objectId: '44444444-4444-4444-8444-444444444444', upn: 'lee.gu@contoso.onmicrosoft.com' });
 
     // Tenant isolation: Fabrikam's person reaches nothing of Contoso's, by tab key or office id.
     const fabian = await signedIn(OTHER_USER, OTHER_TENANT);
