@@ -79,11 +79,9 @@ export class TeamsMode {
       const tenantId = await this.d.store.teams.tenantOf(user.orgId).catch(() => undefined);
       if (tenantId) this.connected.set(user.id, { user, tenantId, officeId });
     }
-    for (const [userId, c] of this.connected) {
-      if (seen.has(userId)) continue;
-      this.connected.delete(userId);
-      void this.clearPresence(userId, c.tenantId);
-    }
+    for (const userId of this.connected.keys()) if (!seen.has(userId)) this.connected.delete(userId);
+    // Whoever left the office loses the app's presence session (even someone who came and went between two refreshes).
+    for (const [userId, w] of this.written) if (!seen.has(userId)) void this.clearPresence(userId, w.tenantId);
     await this.updateWatch();
   }
 
@@ -125,9 +123,20 @@ export class TeamsMode {
 
   /** From the office engine: someone entered (true) or left (false) a conversation or room call. */
   onCallChange(userId: string, inCall: boolean): void {
+    void this.tenantFor(userId).then((tenantId) => {
+      if (tenantId) return this.writePresence(userId, tenantId, inCall ? 'call' : 'available');
+    });
+  }
+
+  /**
+   * The tenant of a Teams person. The periodic refresh may not have seen someone who just arrived, so their first
+   * call must not depend on it.
+   */
+  private async tenantFor(userId: string): Promise<string | undefined> {
     const c = this.connected.get(userId);
-    if (!c) return;
-    void this.writePresence(userId, c.tenantId, inCall ? 'call' : 'available');
+    if (c) return c.tenantId;
+    const user = await this.d.store.users.byId(userId).catch(() => undefined);
+    return user ? this.d.store.teams.tenantOf(user.orgId).catch(() => undefined) : undefined;
   }
 
   /** Renews app presence sessions before they lapse; called periodically. */
@@ -142,8 +151,13 @@ export class TeamsMode {
    */
   onConversation(officeId: string, userId: string, conv: ConversationState | null): void {
     if (!conv) return;
-    const c = this.connected.get(userId);
-    if (!c) return;
+    void this.tenantFor(userId).then((tenantId) => {
+      if (tenantId) this.meetingFor(officeId, userId, tenantId, conv);
+    });
+  }
+
+  private meetingFor(officeId: string, userId: string, tenantId: string, conv: ConversationState): void {
+    const c = { tenantId };
     const externalId = conv.kind === 'room' && conv.roomId ? `metaoffice:${officeId}:room:${conv.roomId}` : `metaoffice:${officeId}:conversation:${conv.id}`;
     let link = this.meetings.get(externalId);
     if (!link) {
@@ -168,8 +182,7 @@ export class TeamsMode {
   }
 
   private async writePresence(userId: string, tenantId: string, state: 'call' | 'available'): Promise<void> {
-    const c = this.connected.get(userId);
-    const objectId = c ? (await this.d.store.teams.objectIdsOf([userId])).get(userId) : undefined;
+    const objectId = (await this.d.store.teams.objectIdsOf([userId]).catch(() => new Map<string, string>())).get(userId);
     if (!objectId) return;
     const caller: GraphCaller = { tenantId, priority: 'normal', token: async () => (await this.d.tokens.forUser(userId, tenantId)).accessToken };
     try {

@@ -214,6 +214,8 @@ describe('Teams mode against the fake Microsoft', () => {
     const megan = await signedIn(MEGAN);
     const officeId = (await adele.teamsTab(tab)).office!.id;
     const a = connect(h, adele, officeId);
+    // They may meet at the spawn point at once: listen for the meeting link from the start.
+    const meetingA = waitFor(a, 'meeting', () => true, 25_000);
     const m = connect(h, megan, officeId);
     const conns: OfficeConnection[] = [a, m];
     try {
@@ -227,17 +229,16 @@ describe('Teams mode against the fake Microsoft', () => {
 
       // Adele walks next to Megan: the office makes it a call, Microsoft 365 hears Busy/InACall, and both get the
       // call's Teams meeting link.
-      const meetingA = waitFor(a, 'meeting', () => true, 15_000);
       a.teleport(m.self!.userId);
       const link = await meetingA;
       expect(link[0].joinWebUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
-      await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 10_000 }).toBe('InACall');
+      await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 20_000 }).toBe('InACall');
       expect(fake.report().meetings.created).toBe(1);
     } finally {
       for (const c of conns) c.close();
     }
     // Leaving the office clears the app's presence session.
-    await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 10_000 }).not.toBe('InACall');
+    await expect.poll(() => fake.services.presence.get(DEMO_TENANT_ID, ADELE).activity, { timeout: 20_000 }).not.toBe('InACall');
     expect(fake.report().earlyRetries.total).toBe(0);
   });
 
@@ -245,20 +246,23 @@ describe('Teams mode against the fake Microsoft', () => {
     const adele = await signedIn(ADELE);
     const megan = await signedIn(MEGAN);
     const officeId = (await adele.teamsTab(tab)).office!.id;
-    const a = connect(h, adele, officeId);
+    // Megan is in the office and her calendar says she is in a meeting; then Adele arrives and walks up to her.
     const m = connect(h, megan, officeId);
+    let a: OfficeConnection | undefined;
     try {
-      await waitFor(a, 'welcome');
       await waitFor(m, 'welcome');
       fake.setUserPresence(DEMO_TENANT_ID, MEGAN, 'Busy', 'InAMeeting');
-      await expect.poll(async () => (await adele.people(officeId)).find((p) => p.name === 'Megan Bowen')?.activity, { timeout: 20_000 }).toBe('InAMeeting');
-      const refused = waitFor(a, 'error', (e) => e.code === 'PERSON_IN_FOCUS', 10_000);
+      await expect.poll(async () => (await megan.people(officeId)).find((p) => p.name === 'Megan Bowen')?.activity, { timeout: 20_000 }).toBe('InAMeeting');
+      a = connect(h, adele, officeId);
+      const refused = waitFor(a, 'error', (e) => e.code === 'PERSON_IN_FOCUS', 15_000);
+      await waitFor(a, 'welcome');
       a.teleport(m.self!.userId);
       await refused;
       expect(a.conversation).toBeNull();
+      expect(m.conversation).toBeNull();
     } finally {
       fake.setUserPresence(DEMO_TENANT_ID, MEGAN, 'Available', 'Available');
-      a.close();
+      a?.close();
       m.close();
     }
   });
