@@ -62,6 +62,15 @@ if (wants('bench')) {
   if (code === 0) passed += 1;
   else failed += 1;
   summary.push(`bench smoke: ${code === 0 ? 'passed' : 'failed'}`);
+  // Teams mode's Graph traffic: 3 tenants x 20 people for one simulated minute against the fake Microsoft. The bench
+  // itself refuses a malformed result or any early retry (exit 1); the JSON is checked again here.
+  const graphJson = join(out, 'bench-graph-smoke.json');
+  rmSync(graphJson, { force: true });
+  const graphCode = run('node', ['packages/bench/dist/graph-bench.js', '--smoke', '--json', graphJson]);
+  const graphProblem = graphCode !== 0 ? `exit ${graphCode}` : graphSmokeProblem(graphJson);
+  if (graphProblem === undefined) passed += 1;
+  else failed += 1;
+  summary.push(`bench:graph smoke: ${graphProblem === undefined ? 'passed' : `failed (${graphProblem})`}`);
 }
 
 if (wants('audit')) {
@@ -81,6 +90,22 @@ if (wants('audit')) {
 console.log('\n' + summary.join('\n'));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
+
+/** Why the Graph benchmark's smoke output is not acceptable, or undefined when it is. */
+function graphSmokeProblem(file) {
+  let r;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return `no readable result: ${err.message}`;
+  }
+  const figures = ['throttled429', 'earlyRetries', 'presenceStalenessP95Seconds', 'meetingsCreatedPerConversation', 'peakActivityNotificationsPerSecondPerTenant'];
+  const bad = figures.filter((k) => typeof r?.figures?.[k] !== 'number' || !Number.isFinite(r.figures[k]));
+  if (bad.length > 0) return `figures missing or not numbers: ${bad.join(', ')}`;
+  if (r.figures.earlyRetries !== 0) return `${r.figures.earlyRetries} early retries`;
+  if (!(r.graph?.requestsDuringSimulation > 0)) return 'no Graph request during the simulation';
+  return undefined;
+}
 
 /**
  * `npm audit` twice (production dependencies, then all of them), judged against the allowlist. Fails on every

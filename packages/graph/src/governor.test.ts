@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBucketStore, type BucketStore } from './buckets.js';
 import { GraphShedError } from './errors.js';
 import { LimitGovernor } from './governor.js';
-import type { RequestLimits } from './limits.js';
+import { limitsFor, type RequestLimits } from './limits.js';
 import type { GraphBudgetEvent, GraphObserver } from './observer.js';
 
 /** Time that only moves when someone sleeps, so waits are exact and tests instant. */
@@ -142,4 +142,17 @@ describe('LimitGovernor', () => {
     await expect(g.acquire(tightLimits(), 'background')).rejects.toThrow(GraphShedError);
     expect(admitted).toEqual([0, 0, 1_000]);
   });
+
+  it('a Retry-After on an activity notice holds every tenant\'s notices back (Graph does not say whether the app-wide limit was hit), not their other calls', async () => {
+    const time = new ManualTime();
+    const g = governor(time);
+    const notice = (tenant: string) => limitsFor('POST', '/users/u1/teamwork/sendActivityNotification', tenant);
+    await g.holdOff(notice('tenant-a'), time.t + 1_000);
+    const start = time.t;
+    expect(await g.acquire(notice('tenant-b'), 'normal')).toBe(1_000);
+    expect(time.t - start).toBe(1_000);
+    await g.holdOff(notice('tenant-a'), time.t + 1_000);
+    expect(await g.acquire(limitsFor('POST', '/communications/getPresencesByUserId', 'tenant-b'), 'normal')).toBe(0);
+  });
 });
+

@@ -20,6 +20,7 @@ export {
   limitsFor,
   mergeLimits,
   gateKey,
+  ALL_TENANTS,
   graphPathSegments,
   directoryLimitFor,
   type LimitFamily,

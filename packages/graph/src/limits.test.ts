@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitBatch } from './batch.js';
 import { GraphArgumentError } from './errors.js';
-import { GRAPH_LIMITS, gateKey, graphPathSegments, limitsFor, mergeLimits, type RequestLimits } from './limits.js';
+import { ALL_TENANTS, GRAPH_LIMITS, gateKey, graphPathSegments, limitsFor, mergeLimits, type RequestLimits } from './limits.js';
 import { parseRetryAfter } from './retry-after.js';
 
 const T = 'Tenant-A';
@@ -52,7 +52,7 @@ describe('limitsFor', () => {
       [`bucket:singleTeam:${t}:team1`]: 1,
     });
     expect(team.family).toBe('activity');
-    expect(team.retryAfterGates).toEqual([gateKey('activity', t), gateKey('team', t)]);
+    expect(team.retryAfterGates).toEqual([gateKey('activity', t), gateKey('team', t), gateKey('activity', ALL_TENANTS)]);
     expect(limitsFor('POST', '/chats/19:abc/sendActivityNotification', T).family).toBe('activity');
   });
 

@@ -94,6 +94,9 @@ export function directoryLimitFor(tenantUserCount: number | undefined): LimitNam
   return tenantUserCount <= 500 ? 'directoryMediumTenant' : 'directoryLargeTenant';
 }
 
+/** The gate scope of a family's app-wide limit (every tenant). */
+export const ALL_TENANTS = '*';
+
 export function gateKey(family: LimitFamily, tenantId: string): string {
   return `gate:${family}:${tenantId}`;
 }
@@ -183,12 +186,15 @@ export function limitsFor(method: string, url: string, tenantId: string, context
 
   const ordered = [...families];
   const family: LimitFamily = ordered.find((f) => f !== 'team') ?? ordered[0] ?? 'any';
+  // A family with an app-wide budget (all tenants together) may be what Graph throttled, and Graph does not say which
+  // limit it was: its Retry-After holds every tenant back, or another tenant's request would be an early retry.
+  const appWide = [...new Set(specific.filter((d) => GRAPH_LIMITS[d.limit].scope === 'app').map((d) => GRAPH_LIMITS[d.limit].family))].map((f) => gateKey(f, ALL_TENANTS));
   return {
     tenantId: tenant,
     family,
     draws: [draw('anyRequest', tenant), ...specific],
-    gates: [gateKey('any', tenant), ...ordered.map((f) => gateKey(f, tenant))],
-    retryAfterGates: ordered.length > 0 ? ordered.map((f) => gateKey(f, tenant)) : [gateKey('any', tenant)],
+    gates: [gateKey('any', tenant), ...ordered.map((f) => gateKey(f, tenant)), ...appWide],
+    retryAfterGates: [...(ordered.length > 0 ? ordered.map((f) => gateKey(f, tenant)) : [gateKey('any', tenant)]), ...appWide],
   };
 }
 

@@ -43,4 +43,55 @@ describe('ActivityQueue', () => {
     for (const s of busy) expect(busy.filter((o) => o.at > s.at - 1000 && o.at <= s.at).length).toBeLessThanOrEqual(5);
     expect(q.pending('busy')).toBe(9);
   });
+
+  it('paces by the answer, so notices delayed on their way never reach Graph more than 5 in a second', async () => {
+    let t = 0;
+    const arrivals: number[] = [];
+    const answers: { at: number; done: () => void }[] = [];
+    let n = 0;
+    // Every other notice takes 190 ms to reach Graph (waiting for budget, say), the others 5 ms; Graph answers 10 ms later.
+    const graph = {
+      sendActivity: () => new Promise<void>((done) => {
+        const delay = n++ % 2 === 0 ? 190 : 5;
+        arrivals.push(t + delay);
+        answers.push({ at: t + delay + 10, done });
+      }),
+    } as unknown as TeamsGraph;
+    const q = new ActivityQueue({ graph, now: () => t });
+    for (let i = 0; i < 30; i++) q.enqueue({ tenantId: 't', senderUserId: 'a', recipientUserId: `r${i}`, caller: { tenantId: 't', token: async () => 'tok' }, notice: { recipientUserId: `oid-r${i}`, teamId: 'team', activityType: 'wantsToTalk', previewText: 'hi', webUrl: 'https://x/office/1', templateParameters: [] } });
+    for (; t <= 5000; t += 5) {
+      for (const a of answers.filter((x) => x.at <= t)) {
+        answers.splice(answers.indexOf(a), 1);
+        a.done();
+      }
+      for (let i = 0; i < 3; i++) await Promise.resolve();
+      await q.pump();
+    }
+    expect(arrivals.length).toBeGreaterThan(15);
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(200);
+    for (const a of arrivals) expect(arrivals.filter((b) => b >= a && b < a + 1000).length).toBeLessThanOrEqual(5);
+  });
+
+  it('a tenant whose notice hangs holds up no other tenant', async () => {
+    let t = 0;
+    const sent: string[] = [];
+    const graph = {
+      sendActivity: (c: { tenantId: string }) => {
+        sent.push(c.tenantId);
+        return c.tenantId === 'stuck' ? new Promise<void>(() => undefined) : Promise.resolve();
+      },
+    } as unknown as TeamsGraph;
+    const q = new ActivityQueue({ graph, now: () => t });
+    const notice = { recipientUserId: 'oid', teamId: 'team', activityType: 'wantsToTalk' as const, previewText: 'hi', webUrl: 'https://x/office/1', templateParameters: [] };
+    for (let i = 0; i < 5; i++) {
+      q.enqueue({ tenantId: 'stuck', senderUserId: 'a', recipientUserId: `r${i}`, caller: { tenantId: 'stuck', token: async () => 'tok' }, notice });
+      q.enqueue({ tenantId: 'fine', senderUserId: 'a', recipientUserId: `r${i}`, caller: { tenantId: 'fine', token: async () => 'tok' }, notice });
+    }
+    for (; t <= 1000; t += 100) {
+      await q.pump();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(sent.filter((s) => s === 'stuck')).toHaveLength(1);
+    expect(sent.filter((s) => s === 'fine')).toHaveLength(5);
+  });
 });

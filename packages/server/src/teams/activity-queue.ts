@@ -29,10 +29,12 @@ export interface ActivityQueueOptions {
 export class ActivityQueue {
   private readonly queues = new Map<string, QueuedActivity[]>();
   private readonly recent = new Map<string, number>();
+  /** When each tenant's last notice was answered; the next leaves at least `gapMs` later. */
   private readonly lastSent = new Map<string, number>();
+  /** Tenants with a notice on its way: one at a time each, so notices reach Graph at least `gapMs` apart. */
+  private readonly inFlight = new Set<string>();
   private readonly now: () => number;
   private readonly gapMs: number;
-  private pumping = false;
 
   constructor(private readonly o: ActivityQueueOptions) {
     this.now = o.now ?? Date.now;
@@ -62,36 +64,40 @@ export class ActivityQueue {
   }
 
   /**
-   * Sends what each tenant's pace allows now, round-robin across tenants. Call it periodically (every 100–200 ms).
+   * Starts what each tenant's pace allows now, round-robin across tenants, and returns how many it started without
+   * waiting for them. Call it periodically (every 100–200 ms). The pace counts from the previous notice's answer, not
+   * its start: a notice delayed on its way (waiting for budget, a slow network) would otherwise reach Graph right
+   * before the next one, more than 5 in a second. A tenant whose notice is slow holds up no other tenant.
    * Failures are reported and dropped: a notice is a courtesy, never worth a retry storm.
    */
   async pump(): Promise<number> {
-    if (this.pumping) return 0;
-    this.pumping = true;
     let sent = 0;
-    try {
-      const now = this.now();
-      const sends: Promise<void>[] = [];
-      for (const [tenantId, q] of this.queues) {
-        if (q.length === 0) {
-          this.queues.delete(tenantId);
-          continue;
-        }
-        if (now - (this.lastSent.get(tenantId) ?? -Infinity) < this.gapMs) continue;
-        const a = q.shift()!;
-        this.lastSent.set(tenantId, now);
-        sent++;
-        sends.push(
-          this.o.graph.sendActivity(a.caller, a.notice).then(
-            () => this.o.onSent?.(tenantId),
-            (err: unknown) => this.o.onFailed?.(tenantId, err),
-          ),
-        );
+    const now = this.now();
+    for (const [tenantId, q] of this.queues) {
+      if (q.length === 0) {
+        this.queues.delete(tenantId);
+        continue;
       }
-      await Promise.all(sends);
-    } finally {
-      this.pumping = false;
+      if (this.inFlight.has(tenantId) || now - (this.lastSent.get(tenantId) ?? -Infinity) < this.gapMs) continue;
+      const a = q.shift()!;
+      this.inFlight.add(tenantId);
+      sent++;
+      const answered = (): void => {
+        this.inFlight.delete(tenantId);
+        this.lastSent.set(tenantId, this.now());
+      };
+      void this.o.graph.sendActivity(a.caller, a.notice).then(
+        () => {
+          answered();
+          this.o.onSent?.(tenantId);
+        },
+        (err: unknown) => {
+          answered();
+          this.o.onFailed?.(tenantId, err);
+        },
+      );
     }
     return sent;
   }
+
 }

@@ -149,4 +149,26 @@ describe('PresenceBridge', () => {
     await bridge.run();
     expect(graph.reads.length).toBe(reads);
   });
+
+  it('a change whose read failed after its notification is read again on the next round, though subscribed', async () => {
+    const { graph, bridge, presence, settle } = setup();
+    await bridge.run();
+    const [subId] = [...graph.subs.keys()];
+    graph.presence.set('oid-2', { availability: 'Busy', activity: 'InAMeeting' });
+    const presences = graph.presences.bind(graph);
+    graph.presences = async () => {
+      throw Object.assign(new Error('Microsoft 365 is not answering'), { name: 'GraphUnavailableError' });
+    };
+    bridge.notify(graph.notification(subId!, 'oid-2'));
+    await settle();
+    await settle();
+    expect(state(presence, 'u-2').availability).not.toBe('Busy');
+    graph.presences = presences;
+    await bridge.run();
+    expect(state(presence, 'u-2')).toEqual({ availability: 'Busy', activity: 'InAMeeting' });
+    // Once read, subscribed people are left to their notifications again.
+    const reads = graph.reads.length;
+    await bridge.run();
+    expect(graph.reads.length).toBe(reads);
+  });
 });

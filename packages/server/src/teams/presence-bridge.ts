@@ -59,7 +59,11 @@ export type PresenceBridgeEvent =
 export class PresenceBridge {
   private readonly watched = new Map<string, Map<string, WatchedPerson>>();
   private readonly subscriptions = new Map<string, Subscription>();
+  /** Subscriptions being created: Graph may deliver their first notifications before answering the POST. */
+  private readonly creating = new Set<Omit<Subscription, 'id' | 'expiresAt'>>();
   private readonly lastRead = new Map<string, number>();
+  /** People whose presence changed (a notification said so) but could not be read yet. */
+  private readonly unread = new Set<string>();
   private readonly retryCreateAt = new Map<string, number>();
   private readonly failures = new Map<string, number>();
   private readonly now: () => number;
@@ -118,7 +122,7 @@ export class PresenceBridge {
     const toRead = new Map<string, string[]>();
     for (const raw of items.slice(0, 1000)) {
       const n = raw as { subscriptionId?: unknown; clientState?: unknown; resource?: unknown; resourceData?: { id?: unknown; availability?: unknown; activity?: unknown } };
-      const sub = typeof n.subscriptionId === 'string' ? this.subscriptions.get(n.subscriptionId) : undefined;
+      const sub = (typeof n.subscriptionId === 'string' ? this.subscriptions.get(n.subscriptionId) : undefined) ?? this.beingCreated(n.clientState);
       if (!sub) {
         this.d.count?.('notification_unknown_subscription');
         continue;
@@ -207,6 +211,8 @@ export class PresenceBridge {
     for (let i = 0; i < uncovered.length; i += IDS_PER_SUBSCRIPTION) {
       const ids = uncovered.slice(i, i + IDS_PER_SUBSCRIPTION);
       const clientState = randomBytes(24).toString('base64url');
+      const pending = { tenantId, objectIds: new Set(ids), clientState };
+      this.creating.add(pending);
       try {
         const created = await this.d.graph.subscribePresence(caller, {
           objectIds: ids,
@@ -215,9 +221,13 @@ export class PresenceBridge {
           clientState,
           expiresAt: now + SUBSCRIPTION_LIFETIME_MS,
         });
-        this.subscriptions.set(created.id, { id: created.id, tenantId, objectIds: new Set(ids), clientState, expiresAt: Date.parse(created.expirationDateTime) || now + SUBSCRIPTION_LIFETIME_MS });
+        this.subscriptions.set(created.id, { ...pending, id: created.id, expiresAt: Date.parse(created.expirationDateTime) || now + SUBSCRIPTION_LIFETIME_MS });
         this.failures.delete(tenantId);
         this.d.count?.('subscription_created');
+        // Graph notifies only changes made after the subscription exists. These people were last read when their
+        // office opened, up to an upkeep round ago: read them once more, or a change made in between would show
+        // until their next one.
+        await this.read(tenantId, ids, 'normal');
       } catch (err) {
         // Back off (1 min, doubling to 10) and rely on polling meanwhile.
         const n = (this.failures.get(tenantId) ?? 0) + 1;
@@ -226,6 +236,8 @@ export class PresenceBridge {
         this.d.count?.('subscription_failed');
         this.d.log?.warn({ err, tenantId }, 'presence subscription could not be created; polling instead');
         return;
+      } finally {
+        this.creating.delete(pending);
       }
     }
   }
@@ -237,7 +249,9 @@ export class PresenceBridge {
     const covered = new Set<string>();
     for (const s of this.subscriptions.values()) if (s.tenantId === tenantId) for (const id of s.objectIds) covered.add(id);
     const due = this.now() - POLL_EVERY_MS;
-    const stale = [...people.entries()].filter(([id]) => !covered.has(id) && (this.lastRead.get(id) ?? 0) <= due);
+    // A subscription covers someone only while its notifications can be acted on: people whose read after a
+    // notification failed are polled like the uncovered until a read succeeds.
+    const stale = [...people.entries()].filter(([id]) => this.unread.has(id) || (!covered.has(id) && (this.lastRead.get(id) ?? 0) <= due));
     stale.sort((a, b) => Number(b[1].visible) - Number(a[1].visible));
     const visible = stale.filter(([, p]) => p.visible).map(([id]) => id);
     const rest = stale.filter(([, p]) => !p.visible).map(([id]) => id);
@@ -255,17 +269,27 @@ export class PresenceBridge {
       try {
         const found = await this.d.graph.presences(caller, ids);
         const at = this.now();
+        for (const id of ids) this.unread.delete(id);
         for (const p of found) {
           this.lastRead.set(p.id, at);
           this.apply(tenantId, p.id, p.availability, p.activity);
         }
       } catch (err) {
+        // Remembered, so the next round reads them again even if a subscription covers them.
+        for (const id of objectIds.slice(i)) this.unread.add(id);
         this.d.count?.('poll_failed');
         // Shed background work is expected under pressure; anything else is worth a line in the log.
         if ((err as Error).name !== 'GraphShedError') this.d.log?.warn({ err, tenantId }, 'presence poll failed');
         return;
       }
     }
+  }
+
+  /** The subscription being created with this clientState, whose id the bridge does not know yet. */
+  private beingCreated(clientState: unknown): Omit<Subscription, 'id' | 'expiresAt'> | undefined {
+    if (typeof clientState !== 'string') return undefined;
+    for (const pending of this.creating) if (sameSecret(clientState, pending.clientState)) return pending;
+    return undefined;
   }
 
   private apply(tenantId: string, objectId: string, availability: string, activity: string): void {

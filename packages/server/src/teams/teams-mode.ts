@@ -40,6 +40,9 @@ export class TeamsMode {
   private readonly connected = new Map<string, { user: PresenceUser; tenantId: string; officeId: string }>();
   /** Presence this app last set per person, and when, so renewals and the final clear know what to do. */
   private readonly written = new Map<string, { state: 'call' | 'available'; at: number; tenantId: string }>();
+  /** What the office last asked Microsoft 365 to show for a person (set at once; `written` follows when Graph answers). */
+  private readonly intended = new Map<string, 'call' | 'available'>();
+  private readonly writes = new Map<string, Promise<void>>();
   private readonly meetings: TtlCache<string, Promise<string | undefined>>;
   private readonly now: () => number;
 
@@ -123,8 +126,21 @@ export class TeamsMode {
 
   /** From the office engine: someone entered (true) or left (false) a conversation or room call. */
   onCallChange(userId: string, inCall: boolean): void {
-    void this.tenantFor(userId).then((tenantId) => {
-      if (tenantId) return this.writePresence(userId, tenantId, inCall ? 'call' : 'available');
+    const want = inCall ? 'call' : 'available';
+    const last = this.intended.get(userId);
+    // The engine reports every member on every join or leave of their call: write only what changes, and write
+    // "Available" only after a call (arriving in the office leaves Microsoft 365's own state alone).
+    if (last === want || (!inCall && last === undefined)) return;
+    this.intended.set(userId, want);
+    // One person's writes go out in order, so a quick call-then-leave cannot end as Busy.
+    const previous = this.writes.get(userId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const tenantId = await this.tenantFor(userId);
+      if (tenantId && this.intended.get(userId) === want) await this.writePresence(userId, tenantId, want);
+    });
+    this.writes.set(userId, next);
+    void next.finally(() => {
+      if (this.writes.get(userId) === next) this.writes.delete(userId);
     });
   }
 
@@ -196,6 +212,7 @@ export class TeamsMode {
   }
 
   private async clearPresence(userId: string, tenantId: string): Promise<void> {
+    this.intended.delete(userId);
     if (!this.written.delete(userId)) return;
     const objectId = (await this.d.store.teams.objectIdsOf([userId]).catch(() => new Map<string, string>())).get(userId);
     if (!objectId) return;
