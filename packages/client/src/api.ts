@@ -77,6 +77,11 @@ export class ApiClient {
     await this.request('DELETE', '/api/me', { password });
     this.sessionCookie = undefined;
   }
+  /** Erases an account without a password (Teams mode): its e-mail address, typed out, confirms it. */
+  async deleteMeByEmail(confirm: string): Promise<void> {
+    await this.request('DELETE', '/api/me', { confirm });
+    this.sessionCookie = undefined;
+  }
   /** Admin: deletes the organisation and everything it owns; `confirm` is its exact name. */
   async deleteOrganisation(confirm: string): Promise<void> {
     await this.request('DELETE', '/api/organisation', { confirm });

@@ -135,10 +135,14 @@ export const DeleteOrganisationBody = Type.Object(
 export type DeleteOrganisationBody = Static<typeof DeleteOrganisationBody>;
 
 /** Deleting one's own account asks for the password again, so a left-open session cannot do it. */
-export const DeleteMeBody = Type.Object(
-  { password: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
-);
+/**
+ * Erasing one's account: the password, or for an account without one (Teams people sign in through Microsoft 365
+ * only) the account's e-mail address typed out, as deleting an organisation asks for its name.
+ */
+export const DeleteMeBody = Type.Union([
+  Type.Object({ password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+  Type.Object({ confirm: Type.String({ minLength: 1, maxLength: 254 }) }, { additionalProperties: false }),
+]);
 export type DeleteMeBody = Static<typeof DeleteMeBody>;
 
 /** Everything the server keeps about the signed-in person (GET /api/me/export). Secrets and hashes are left out. */

@@ -1,6 +1,6 @@
 import type { MeView, SignUpBody } from '@metaoffice/protocol';
 import { loadTemplateMap, templates } from '@metaoffice/maps';
-import { StorageError, type Store, type User } from '../storage/index.js';
+import { StorageError, normaliseEmail, type Store, type User } from '../storage/index.js';
 import { AppError, unauthenticated } from '../errors.js';
 import { DEFAULT_PASSWORD_COST, dummyHash, hashPassword, verifyPassword, weakPasswordReason } from './passwords.js';
 import { hashToken, newToken } from './tokens.js';
@@ -121,8 +121,18 @@ export class AuthService {
    * Erases an account. The last admin cannot leave while others remain (nobody could invite or offboard then); the
    * last person of an organisation takes it with them, so no unreachable organisation is left behind.
    */
-  async deleteAccount(user: User, password: string): Promise<{ organisationDeleted: boolean }> {
-    await this.confirmPassword(user, password);
+  async deleteAccount(user: User, proof: { password: string } | { confirm: string }): Promise<{ organisationDeleted: boolean }> {
+    if ('password' in proof) {
+      await this.confirmPassword(user, proof.password);
+    } else {
+      // Only an account that has no password (a Teams person) may confirm by its e-mail; one with a password must
+      // give it, so a stolen session alone cannot erase it.
+      const withHash = await this.store.users.byEmailWithHash(user.email);
+      if (!withHash || withHash.passwordHash !== '') throw new AppError('CONFIRMATION_REQUIRED', 400, 'Confirm with your password.', [{ path: '/password', message: 'required for an account with a password' }]);
+      if (normaliseEmail(proof.confirm) !== normaliseEmail(user.email)) {
+        throw new AppError('CONFIRMATION_REQUIRED', 400, 'Type your e-mail address exactly to confirm deleting your account.', [{ path: '/confirm', message: 'does not match your e-mail address' }]);
+      }
+    }
     return this.store.transaction(async (tx) => {
       const people = await tx.users.listByOrg(user.orgId);
       const others = people.filter((p) => p.id !== user.id);

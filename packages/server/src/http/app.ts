@@ -269,10 +269,10 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     void reply.header('content-disposition', `attachment; filename="metaoffice-me-${new Date().toISOString().slice(0, 10)}.json"`).header('cache-control', 'no-store');
     return personalExport(store, req.user!, req.sessionTokenHash);
   });
-  http.delete('/api/me', { preHandler: requireUser, schema: { tags: ['data'], security: [{ session: [] }], description: 'Erases the signed-in account (password required). The last admin cannot leave while others remain; the last person takes the organisation with them.', body: DeleteMeBody, response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
+  http.delete('/api/me', { preHandler: requireUser, schema: { tags: ['data'], security: [{ session: [] }], description: 'Erases the signed-in account: body { password }, or { confirm: <e-mail> } for an account without a password (Teams). The last admin cannot leave while others remain; the last person takes the organisation with them.', body: DeleteMeBody, response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
     const user = req.user!;
     const offices = await store.offices.listByOrg(user.orgId);
-    const r = await auth.deleteAccount(user, (req.body as DeleteMeBody).password);
+    const r = await auth.deleteAccount(user, req.body as DeleteMeBody);
     if (r.organisationDeleted) forgetOrganisation(user.orgId, offices.map((o) => o.id));
     cutOff({ userId: user.id }, 'Your account was deleted.');
     presence.forget(user.id);

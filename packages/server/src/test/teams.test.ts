@@ -285,4 +285,21 @@ describe('Teams mode against the fake Microsoft', () => {
       db.close();
     }
   });
+
+  it('a Teams person, who has no password, erases their account by typing their e-mail; a password account cannot', async () => {
+    const nestor = await signedIn('55555555-5555-4555-8555-555555555555');
+    const me = await nestor.me();
+    expect(await h.server.store.tokenCaches.get(me.user.id)).toBeDefined();
+    await expect(nestor.deleteMe('anything')).rejects.toMatchObject({ status: 403 });
+    await expect(nestor.deleteMeByEmail('someone-else@contoso.onmicrosoft.com')).rejects.toMatchObject({ status: 400, code: 'CONFIRMATION_REQUIRED' });
+    await nestor.deleteMeByEmail(me.user.email.toUpperCase());
+    expect(await h.server.store.users.byId(me.user.id)).toBeUndefined();
+    expect(await h.server.store.tokenCaches.get(me.user.id)).toBeUndefined();
+    // A local account with a password must give the password: its e-mail alone does not erase it.
+    const local = api();
+    const email = `local.${Date.now()}@example.test`;
+    await local.signUp({ email, password: 'a-long-local-passphrase', name: 'Local' });
+    await expect(local.deleteMeByEmail(email)).rejects.toMatchObject({ status: 400, code: 'CONFIRMATION_REQUIRED' });
+    expect((await local.me()).user.email).toBe(email);
+  });
 });
