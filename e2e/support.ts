@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { extname, normalize } from 'node:path';
+import { generate } from 'selfsigned';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -52,7 +56,7 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -151,4 +155,27 @@ export async function walkTo(page: Page, to: { x: number; y: number }): Promise<
     const s = window.__metaoffice!.self();
     return s.x === x && s.y === y;
   }, [to.x, to.y] as const, { timeout: 20_000 });
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+
+/**
+ * The built web app as static files over https (TeamsJS refuses an http pop-up URL), with a self-signed certificate
+ * for 127.0.0.1 and localhost; nothing else, so API routes exist only where a test routes them. Paths for which
+ * `spaRoute` is true get index.html, as the server answers the app's own routes.
+ */
+export async function startStaticHttpsServer(spaRoute: (path: string) => boolean = () => false): Promise<{ server: Server; origin: string }> {
+  const dist = join(ROOT, 'packages/web/dist');
+  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }] });
+  const server = createHttpsServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname));
+    const file = spaRoute(path) ? join(dist, 'index.html') : join(dist, path);
+    const serve = async () => {
+      if (req.method !== 'GET' || !file.startsWith(dist + '/') || !(await stat(file)).isFile()) throw new Error('not found');
+      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+    };
+    serve().catch(() => res.writeHead(404).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,11 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
-import { generate } from 'selfsigned';
+import type { Server } from 'node:https';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
-import { launchChromium, ROOT, SHOTS } from './support.js';
+import { launchChromium, SHOTS, startStaticHttpsServer } from './support.js';
 
 /**
  * The Teams test host (packages/web/teams-test-host.html) driving the probe tab (teams-host-probe.html), which uses
@@ -40,8 +37,6 @@ declare global {
   }
 }
 
-const DIST = join(ROOT, 'packages/web/dist');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
 const WHO = {
   tenant: '0d9b1c3e-1111-4aaa-8bbb-000000000001',
   user: '5f2e7a90-2222-4ccc-9ddd-000000000002',
@@ -51,21 +46,6 @@ const WHO = {
   teamName: 'Research',
 };
 
-/** Serves the built web app as static files; nothing else, so the SSO route exists only where a test routes it. */
-async function startStaticServer(): Promise<{ server: Server; origin: string }> {
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }] });
-  const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname));
-    const file = join(DIST, path);
-    const serve = async () => {
-      if (req.method !== 'GET' || !file.startsWith(DIST + '/') || !(await stat(file)).isFile()) throw new Error('not found');
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-    };
-    serve().catch(() => res.writeHead(404).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 function hostUrl(origin: string, extra: Record<string, string>): string {
   return `${origin}/teams-test-host.html?${new URLSearchParams({ ...WHO, ...extra })}`;
@@ -87,7 +67,7 @@ describe('the Teams test host, with the real @microsoft/teams-js', () => {
   const cdnRequests: string[] = [];
 
   beforeAll(async () => {
-    ({ server, origin } = await startStaticServer());
+    ({ server, origin } = await startStaticHttpsServer());
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,13 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { extname, join, normalize } from 'node:path';
-import { generate } from 'selfsigned';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Frame, Page, Route } from 'playwright-core';
-import { launchChromium, ROOT, SHOTS, startBuiltServer } from './support.js';
+import { launchChromium, ROOT, SHOTS, startBuiltServer, startStaticHttpsServer } from './support.js';
 
 /**
  * The Teams pages of the web app (/teams/config, /teams/tab, /teams/personal, /teams/auth-start, /teams/auth-end)
@@ -17,8 +15,6 @@ import { launchChromium, ROOT, SHOTS, startBuiltServer } from './support.js';
  * show a real office in the dark theme.
  */
 
-const DIST = join(ROOT, 'packages/web/dist');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
 const WHO = {
   tenant: '0d9b1c3e-1111-4aaa-8bbb-000000000001',
   user: '5f2e7a90-2222-4ccc-9ddd-000000000002',
@@ -42,21 +38,6 @@ interface HostView {
 }
 type HostWindow = Window & { __teamsHost?: HostView & { setTheme(theme: string): void; clickSave(): void } };
 
-/** The built web app as static files, with the SPA's index.html for its routes (as the server answers them). */
-async function startStaticServer(): Promise<{ server: Server; origin: string }> {
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048, extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }] });
-  const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname));
-    const file = path.startsWith('/teams/') ? join(DIST, 'index.html') : join(DIST, path);
-    const serve = async () => {
-      if (req.method !== 'GET' || !file.startsWith(DIST + '/') || !(await stat(file)).isFile()) throw new Error('not found');
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-    };
-    serve().catch(() => res.writeHead(404).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 function problem(status: number, code: string, title: string, detail?: string) {
   return { status, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title, status, code, ...(detail ? { detail } : {}) }) };
@@ -132,7 +113,7 @@ describe('the Teams pages in the Teams test host', () => {
   let origin: string;
 
   beforeAll(async () => {
-    ({ server, origin } = await startStaticServer());
+    ({ server, origin } = await startStaticHttpsServer((path) => path.startsWith('/teams/')));
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -1,37 +1,23 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import { registerBotFrameworkRoutes, type BotFramework } from './botframework.js';
-import type { AppRegistration, Endpoints, SsoTokenRequest } from './entra.js';
+import type { Endpoints, SsoTokenRequest } from './entra.js';
 import { FakeMicrosoftError, GraphError, graphErrorBody } from './errors.js';
 import { GraphApi } from './graph.js';
 import type { SeededTenant, TenantSeed } from './model/directory.js';
 import type { FaultConfig } from './model/faults.js';
 import type { LimitId, LimitSpec, RetryAfterStyle } from './model/limits.js';
-import { FakeServices, type FakeReport } from './services.js';
+import { FakeServices, type FakeReport, type FakeServicesOptions } from './services.js';
 import { ensureDevCertificateAuthority, issueServerCertificate } from './tls.js';
 import { registerConsentRoutes } from './consent.js';
 
-export interface FakeMicrosoftOptions {
-  /** App registrations the fake knows; the first is the default for seeding and SSO tokens. */
-  apps: AppRegistration[];
+/** The services' options (limits, faults, webhooks; see FakeServicesOptions), plus where and how the server runs. */
+export interface FakeMicrosoftOptions extends Omit<FakeServicesOptions, 'clock' | 'endpoints'> {
   /** Default: a random free port on 127.0.0.1. */
   port?: number;
   clock?: Clock;
   /** Where the development CA lives (created when missing). Default `.local/dev-ca`. */
   caDir?: string;
-  faultSeed?: number;
-  retryAfterStyle?: RetryAfterStyle;
-  limitOverrides?: Partial<Record<LimitId, LimitSpec>>;
-  /** Lifetime of the Graph access tokens the token endpoint issues. Default 3600. */
-  accessTokenLifetimeSec?: number;
-  /** How long the subscription validation handshake may take. Default 10 000 (Graph's figure). */
-  handshakeTimeoutMs?: number;
-  /** How long a webhook may take to accept a notification. Default 3 000. */
-  deliveryTimeoutMs?: number;
-  /** Graph insists on HTTPS webhooks; allow http:// for local development only. Default false. */
-  allowHttpWebhooks?: boolean;
-  /** Put availability/activity in basic presence notifications (Graph's pre-2024 behaviour). Default false. */
-  plainPresenceResourceData?: boolean;
   /** How often (real time) expiries due on the clock are applied between requests. Default 1000. */
   sweepIntervalMs?: number;
 }

@@ -12,16 +12,22 @@ import { SubscriptionBook, type Subscription } from './model/subscriptions.js';
 import { WebhookClient, lifecycleNotification, presenceNotification, type WebhookCounters } from './webhooks.js';
 
 export interface FakeServicesOptions {
+  /** App registrations the fake knows; the first is the default for seeding and SSO tokens. */
   apps: AppRegistration[];
   clock: Clock;
   endpoints: Endpoints;
   faultSeed?: number;
   retryAfterStyle?: RetryAfterStyle;
   limitOverrides?: Partial<Record<LimitId, LimitSpec>>;
+  /** Lifetime of the Graph access tokens the token endpoint issues. Default 3600. */
   accessTokenLifetimeSec?: number;
+  /** How long the subscription validation handshake may take. Default 10 000 (Graph's figure). */
   handshakeTimeoutMs?: number;
+  /** How long a webhook may take to accept a notification. Default 3 000. */
   deliveryTimeoutMs?: number;
+  /** Graph insists on HTTPS webhooks; allow http:// for local development only. Default false. */
   allowHttpWebhooks?: boolean;
+  /** Put availability/activity in basic presence notifications (Graph's pre-2024 behaviour). Default false. */
   plainPresenceResourceData?: boolean;
 }
 

@@ -196,9 +196,9 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   // which an HTML form cannot send. See docs/security.md.
   const trustedOrigins = new Set([new URL(config.publicUrl).origin]);
   http.addHook('onRequest', async (req) => {
-    // Graph's change notifications come from Microsoft, not a browser: authenticated by clientState, and the
-    // subscription handshake is a text/plain POST.
-    if (teams && req.url.startsWith('/api/teams/notifications')) return;
+    // Routes called server to server (Graph's change notifications) are not a browser's: they authenticate by their
+    // own means (clientState) and may send other bodies (the subscription handshake is a text/plain POST).
+    if ((req.routeOptions.config as { serverToServer?: boolean } | undefined)?.serverToServer) return;
     if (isCrossOrigin(req.method, req.headers, trustedOrigins)) {
       throw new AppError('CROSS_ORIGIN_REQUEST', 403, 'This request came from another site and was refused.');
     }

@@ -93,12 +93,12 @@ export function registerTeamsRoutes(http: FastifyInstance, d: TeamsRouteDeps): v
       void reply.status(200).type('text/plain; charset=utf-8').send(token);
       return true;
     };
-    scope.post('/api/teams/notifications', { schema: { hide: true, querystring: Validation } }, async (req, reply) => {
+    scope.post('/api/teams/notifications', { config: { serverToServer: true }, schema: { hide: true, querystring: Validation } }, async (req, reply) => {
       if (handshake(req, reply)) return reply;
       d.bridge.notify(req.body);
       return reply.status(202).send();
     });
-    scope.post('/api/teams/notifications/lifecycle', { schema: { hide: true, querystring: Validation } }, async (req, reply) => {
+    scope.post('/api/teams/notifications/lifecycle', { config: { serverToServer: true }, schema: { hide: true, querystring: Validation } }, async (req, reply) => {
       if (handshake(req, reply)) return reply;
       d.bridge.lifecycle(req.body);
       return reply.status(202).send();

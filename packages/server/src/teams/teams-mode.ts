@@ -26,6 +26,8 @@ export interface TeamsModeDeps {
 /** An app presence session lasts this long unless renewed (Graph allows PT5M–PT4H). */
 const PRESENCE_EXPIRY = 'PT1H';
 const PRESENCE_RENEW_MS = 45 * 60_000;
+/** How often the watch list is recomputed when nobody arrives or leaves (team membership is cached five minutes). */
+const WATCH_REFRESH_MS = 60_000;
 
 /**
  * The live side of Teams mode, beside the office engines:
@@ -76,17 +78,46 @@ export class TeamsMode {
   /** Called when someone joins or leaves an office (from the presence sinks). */
   async refresh(): Promise<void> {
     const seen = new Set<string>();
+    let changed = false;
     for (const { user, officeId } of this.d.presence.connectedPeople()) {
       seen.add(user.id);
       if (this.connected.get(user.id)?.officeId === officeId) continue;
-      const tenantId = await this.d.store.teams.tenantOf(user.orgId).catch(() => undefined);
-      if (tenantId) this.connected.set(user.id, { user, tenantId, officeId });
+      const tenantId = await this.tenantOfOrg(user.orgId);
+      if (tenantId) {
+        this.connected.set(user.id, { user, tenantId, officeId });
+        changed = true;
+      }
     }
-    for (const userId of this.connected.keys()) if (!seen.has(userId)) this.connected.delete(userId);
+    for (const userId of this.connected.keys()) {
+      if (seen.has(userId)) continue;
+      this.connected.delete(userId);
+      changed = true;
+    }
     // Whoever left the office loses the app's presence session (even someone who came and went between two refreshes).
     for (const [userId, w] of this.written) if (!seen.has(userId)) void this.clearPresence(userId, w.tenantId);
-    await this.updateWatch();
+    // The watch list is recomputed when someone arrives or leaves, and now and then for changes in team membership;
+    // not on every 2-second refresh, which would read the database for every open office each time.
+    if (changed || this.now() - this.watchUpdatedAt >= WATCH_REFRESH_MS) {
+      this.watchUpdatedAt = this.now();
+      await this.updateWatch();
+    }
   }
+  private watchUpdatedAt = 0;
+
+  /** An organisation's tenant, remembered: an organisation never changes tenant, and standalone ones have none. */
+  private async tenantOfOrg(orgId: string): Promise<string | undefined> {
+    if (this.tenants.has(orgId)) return this.tenants.get(orgId) ?? undefined;
+    let tenantId: string | undefined;
+    try {
+      tenantId = await this.d.store.teams.tenantOf(orgId);
+    } catch {
+      return undefined; // not remembered: the next refresh asks again
+    }
+    if (this.tenants.size >= 100_000) this.tenants.delete(this.tenants.keys().next().value!);
+    this.tenants.set(orgId, tenantId ?? null);
+    return tenantId;
+  }
+  private readonly tenants = new Map<string, string | null>();
 
   /** Recomputes whose presence the bridge follows: the members of every Teams office with someone in it. */
   private async updateWatch(): Promise<void> {
@@ -152,7 +183,7 @@ export class TeamsMode {
     const c = this.connected.get(userId);
     if (c) return c.tenantId;
     const user = await this.d.store.users.byId(userId).catch(() => undefined);
-    return user ? this.d.store.teams.tenantOf(user.orgId).catch(() => undefined) : undefined;
+    return user ? this.tenantOfOrg(user.orgId) : undefined;
   }
 
   /** Renews app presence sessions before they lapse; called periodically. */
