@@ -52,8 +52,11 @@ export interface SocketLike {
 export type SocketFactory = (url: string) => SocketLike;
 
 export interface OfficeConnectionOptions {
-  /** WebSocket endpoint, e.g. ws://localhost:3000/ws. */
-  url: string;
+  /**
+   * WebSocket endpoint, e.g. ws://localhost:3000/ws. Several endpoints (the nodes of a cluster reached without a load
+   * balancer) are tried in turn: each reconnect after a lost or refused socket moves on to the next.
+   */
+  url: string | readonly string[];
   officeId: string;
   viewport: { cols: number; rows: number };
   /** Outside the browser: how to open a socket (e.g. with the `ws` package and a Cookie header). */
@@ -92,6 +95,7 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   private watchingPeople = false;
   private seq = 0;
   private attempt = 0;
+  private urlIndex = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private lastFrameAt = 0;
@@ -221,7 +225,7 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     const factory = this.opts.socketFactory ?? defaultFactory;
     let s: SocketLike;
     try {
-      s = factory(this.opts.url);
+      s = factory(this.currentUrl());
     } catch {
       this.scheduleReconnect();
       return;
@@ -262,8 +266,16 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
     };
   }
 
+  private currentUrl(): string {
+    const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
+    if (urls.length === 0) throw new Error('OfficeConnection needs at least one url');
+    return urls[this.urlIndex % urls.length]!;
+  }
+
   private scheduleReconnect(): void {
     if (!this.wanted) return;
+    // The endpoint just lost may be a node that died; the next attempt goes to another one.
+    this.urlIndex++;
     const { minMs, maxMs } = this.opts.reconnect ?? { minMs: 250, maxMs: 10_000 };
     const base = Math.min(maxMs, minMs * 2 ** this.attempt);
     this.attempt++;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 /**
@@ -69,8 +70,16 @@ export interface Config {
    * needs https end to end (Teams' sign-in pop-ups and Graph's webhooks refuse plain http).
    */
   tls: { certFile: string; keyFile: string } | undefined;
-  /** redis://… : shared budgets (Microsoft Graph limits) across the nodes of a cluster; unset means in-process. */
+  /**
+   * redis://… : shared budgets (Microsoft Graph limits) across nodes. Together with a PostgreSQL DATABASE_URL it makes
+   * this node a cluster member (see `cluster`); unset means in-process.
+   */
   redisUrl: string | undefined;
+  /**
+   * Set when DATABASE_URL is PostgreSQL and REDIS_URL is set: this node is one of several sharing the database and
+   * Redis. Office engines are leased, connections are routed to the owner, limits and presence are shared.
+   */
+  cluster: ClusterConfig | undefined;
   /** Microsoft Teams mode: set when MICROSOFT_CLIENT_ID is set. */
   microsoft: MicrosoftConfig | undefined;
 }
@@ -141,6 +150,17 @@ function bool(env: Env, name: string, def: boolean): boolean {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ClusterConfig {
+  /** This node's name in leases and in the node directory (NODE_ID; default host name and process id). */
+  nodeId: string;
+  /** Where the other nodes reach this one (NODE_URL; default this machine's loopback and PORT). */
+  nodeUrl: string;
+  /** Prefix of every Redis key this cluster uses (REDIS_KEY_PREFIX), so several clusters can share one Redis. */
+  keyPrefix: string;
+  /** How long an office lease lives without renewal: the upper bound on failover time (OFFICE_LEASE_MS). */
+  leaseTtlMs: number;
+}
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const port = int(env, 'PORT', 3000, 0, 65535);
@@ -251,7 +271,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       return v;
     })(),
     microsoft,
+    cluster: clusterConfig(env, databaseUrl, port, host),
   };
+}
+
+function clusterConfig(env: Env, databaseUrl: string | undefined, port: number, host: string): ClusterConfig | undefined {
+  const redisUrl = env.REDIS_URL?.trim();
+  for (const name of ['NODE_ID', 'NODE_URL', 'REDIS_KEY_PREFIX', 'OFFICE_LEASE_MS']) {
+    if (env[name]?.trim() && (!redisUrl || !databaseUrl)) throw new ConfigError(name, 'only applies to a cluster node: set both DATABASE_URL (PostgreSQL) and REDIS_URL');
+  }
+  if (!redisUrl || !databaseUrl) return undefined;
+  const nodeId = env.NODE_ID?.trim() || `${hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 40)}-${process.pid}`;
+  // The id is part of lease values ("node:token") and Redis keys.
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) throw new ConfigError('NODE_ID', 'must be 1–64 letters, digits, dots, dashes or underscores');
+  const tls = !!env.TLS_CERT_FILE?.trim();
+  const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const rawUrl = (env.NODE_URL?.trim() || `${tls ? 'https' : 'http'}://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`).replace(/\/$/, '');
+  let nodeUrl: URL;
+  try {
+    nodeUrl = new URL(rawUrl);
+  } catch {
+    throw new ConfigError('NODE_URL', `must be an http(s) URL other nodes can reach, got "${rawUrl}"`);
+  }
+  if (nodeUrl.protocol !== 'http:' && nodeUrl.protocol !== 'https:') throw new ConfigError('NODE_URL', `must be an http(s) URL, got "${rawUrl}"`);
+  const keyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'metaoffice:';
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1–64 letters, digits, colons, dots, dashes or underscores');
+  return { nodeId, nodeUrl: rawUrl, keyPrefix, leaseTtlMs: int(env, 'OFFICE_LEASE_MS', 8000, 2000, 60_000) };
 }
 
 function httpsUrl(env: Env, name: string, def: string): string {

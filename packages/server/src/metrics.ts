@@ -7,6 +7,9 @@ export class Metrics {
   readonly messagesIn = new Counter({ name: 'metaoffice_ws_messages_in_total', help: 'WebSocket frames received', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly messagesOut = new Counter({ name: 'metaoffice_ws_messages_out_total', help: 'WebSocket frames sent', registers: [this.registry] });
   readonly bytesOut = new Counter({ name: 'metaoffice_ws_bytes_out_total', help: 'WebSocket payload bytes sent', registers: [this.registry] });
+  readonly forwardedConnections = new Gauge({ name: 'metaoffice_forwarded_connections', help: 'Connections this node passes on to the node that owns their office', registers: [this.registry] });
+  readonly officesOwned = new Gauge({ name: 'metaoffice_offices_owned', help: 'Offices whose engine runs on this node', registers: [this.registry] });
+  readonly officeLeasesLost = new Counter({ name: 'metaoffice_office_leases_lost_total', help: 'Offices this node had to give up because their lease could not be renewed in time', registers: [this.registry] });
   readonly rejected = new Counter({ name: 'metaoffice_ws_rejected_total', help: 'Client frames refused, by error code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly tickDuration = new Histogram({
     name: 'metaoffice_tick_duration_seconds',

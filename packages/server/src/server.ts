@@ -20,13 +20,16 @@ export async function startServer(config: Config, opts: { logger?: boolean; logS
   await app.http.listen({ port: config.port, host: config.host });
   const addr = app.http.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  // A node on an ephemeral port (tests) can only announce its address once it listens.
+  if (config.cluster) await app.coordination.start(config.cluster.nodeUrl.endsWith(':0') ? url : config.cluster.nodeUrl);
   const sessionSweep = setInterval(() => void store.sessions.deleteExpired(Date.now()).catch(() => undefined), 3_600_000);
   sessionSweep.unref();
   let closed = false;
   return {
     ...app,
     store,
-    url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url,
     async close() {
       if (closed) return;
       closed = true;

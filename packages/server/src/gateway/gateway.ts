@@ -14,6 +14,9 @@ import type { OfficeRegistry } from '../office/office-registry.js';
 import type { OfficeEngine } from '../office/office-engine.js';
 import { lookOf, type PresenceService } from '../office/presence-service.js';
 import type { Metrics } from '../metrics.js';
+import { OwnershipUnavailableError, type OfficeOwnership, type OfficeRoute } from '../cluster/office-ownership.js';
+import { openUpstream, pipeSockets, type ForwardedRequest } from './forward.js';
+import type { ConnectionFrameLimits, FrameKind, FrameLimits } from './frame-limits.js';
 
 export interface GatewayOptions {
   stepsPerSecond: number;
@@ -31,26 +34,6 @@ export interface GatewayOptions {
   iceServersFor: (userId: string) => IceServer[];
 }
 
-/** Per connection: budgets for frames, so one noisy client cannot starve the others. */
-class FrameBudget {
-  private tokens: number;
-  private last = Date.now();
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-  ) {
-    this.tokens = burst;
-  }
-  take(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
 interface Connection {
   socket: WebSocket;
   user: User;
@@ -59,10 +42,8 @@ interface Connection {
   avatarId?: number;
   officeId?: string;
   invalidFrames: number;
-  controlBudget: FrameBudget;
-  moveBudget: FrameBudget;
-  signalBudget: FrameBudget;
-  chatBudget: FrameBudget;
+  /** Frame budgets per kind, shared with the person's other connections across the cluster; set on joining. */
+  frames?: ConnectionFrameLimits;
   rateLimitedNotified: boolean;
   /** Whether People-panel changes are sent to this connection (always in a small organisation). */
   watchingPeople: boolean;
@@ -71,6 +52,14 @@ interface Connection {
   /** Frames dropped for exceeding a budget in the current 10-second window. */
   dropped: number;
   droppedWindowStart: number;
+  /** Set when the office runs on another node: every frame goes on to the owner, untouched. */
+  upstream?: { toUpstream(bytes: Buffer, isBinary: boolean): void };
+}
+
+/** What the HTTP upgrade carried, beyond the session: needed to forward the connection to another node. */
+export interface AcceptContext extends ForwardedRequest {
+  /** The connection came through another node, which routed it by this lease token. */
+  forwardedToken: number | undefined;
 }
 
 /**
@@ -95,6 +84,9 @@ export class Gateway {
       log: FastifyBaseLogger;
       /** An extra rule on top of "your organisation's office": Teams offices admit their team's members only. */
       mayEnter?: (user: User, officeId: string) => Promise<boolean>;
+      /** Which node runs each office (always this one, outside a cluster). */
+      ownership: OfficeOwnership;
+      frameLimits: FrameLimits;
     },
     private readonly opts: GatewayOptions,
   ) {
@@ -134,18 +126,19 @@ export class Gateway {
    * opens, and frames that arrive while the session or the office is still being looked up wait in a short queue
    * instead of being lost.
    */
-  accept(socket: WebSocket, sessionToken: string | undefined): void {
+  accept(socket: WebSocket, sessionToken: string | undefined, context: AcceptContext = { cookie: undefined, origin: undefined, clientAddress: undefined, forwardedToken: undefined }): void {
     const early: [Buffer, boolean][] = [];
     let conn: Connection | undefined;
     let busy = true; // authenticating, or joining after hello
     let closed = false;
 
     const helloTimer = setTimeout(() => {
-      if (conn?.avatarId === undefined) this.fail(socket, 'HELLO_REQUIRED', 'Say hello first.', CloseCodes.PROTOCOL_ERROR);
+      if (conn?.avatarId === undefined && !conn?.upstream) this.fail(socket, 'HELLO_REQUIRED', 'Say hello first.', CloseCodes.PROTOCOL_ERROR);
     }, this.opts.helloTimeoutMs ?? 10_000);
 
     const handle = (bytes: Buffer, isBinary: boolean): void => {
       const c = conn!;
+      if (c.upstream) return c.upstream.toUpstream(bytes, isBinary);
       if (c.avatarId !== undefined) {
         if (isBinary) this.onBinary(c, bytes);
         else this.onControl(c, bytes);
@@ -157,7 +150,9 @@ export class Gateway {
       if (!parsed || !parsed.ok) return this.reject(c, parsed ? parsed.code : 'MALFORMED_MESSAGE', parsed ? parsed.message : 'frame too large');
       if (parsed.value.t !== 'hello') return this.reject(c, 'HELLO_REQUIRED', 'Say hello before anything else.', parsed.value.t);
       busy = true;
-      this.hello(c, parsed.value)
+      // Routing may wait for a dead owner's lease to run out; the hello arrived, so its deadline no longer applies.
+      clearTimeout(helloTimer);
+      this.hello(c, parsed.value, bytes, context)
         .catch((err: unknown) => {
           this.deps.log.error({ err }, 'joining an office failed');
           this.fail(socket, 'UNAVAILABLE', 'The office could not be opened right now; try again.', CloseCodes.GOING_AWAY);
@@ -199,12 +194,6 @@ export class Gateway {
           user: auth.user,
           tokenHash: auth.tokenHash,
           invalidFrames: 0,
-          controlBudget: new FrameBudget(20, 40),
-          // Moves arrive at most at walking speed; three times that plus a burst covers turns and stops.
-          moveBudget: new FrameBudget(this.opts.stepsPerSecond * 3, 20),
-          // ICE candidates come in bursts when a call starts; a mesh of six renegotiating stays well inside this.
-          signalBudget: new FrameBudget(60, 300),
-          chatBudget: new FrameBudget(3, 10),
           rateLimitedNotified: false,
           watchingPeople: true,
           largeOrg: false,
@@ -221,7 +210,7 @@ export class Gateway {
     );
   }
 
-  private async hello(conn: Connection, hello: HelloMsg): Promise<void> {
+  private async hello(conn: Connection, hello: HelloMsg, helloFrame: Buffer, context: AcceptContext): Promise<void> {
     const v = checkClientVersion(hello.protocol);
     if (!v.ok) {
       const msg = v.code === 'CLIENT_TOO_OLD'
@@ -237,6 +226,37 @@ export class Gateway {
     }
     if (conn.socket.readyState !== conn.socket.OPEN) return;
 
+    // One office, one owner: join here, or hand the connection to the node that runs the office.
+    let route: OfficeRoute;
+    for (;;) {
+      try {
+        route = await this.deps.ownership.route(office.id, context.forwardedToken !== undefined ? { forwarded: { token: context.forwardedToken } } : {});
+      } catch (err) {
+        if (!(err instanceof OwnershipUnavailableError)) throw err;
+        this.deps.log.warn({ officeId: office.id, why: err.message }, 'office could not be routed');
+        return this.fail(conn.socket, 'UNAVAILABLE', 'The office is moving to another server; reconnecting.', CloseCodes.GOING_AWAY);
+      }
+      if (route.kind === 'local') break;
+      if (conn.socket.readyState !== conn.socket.OPEN) return;
+      const upstream = await openUpstream(route, context).catch((err: unknown) => {
+        this.deps.log.warn({ err, officeId: office.id, owner: route.kind === 'remote' ? route.nodeId : undefined }, 'the office owner could not be reached; routing again');
+        return undefined;
+      });
+      if (!upstream) {
+        // The owner died a moment ago; routing again waits for its lease to run out, then takes the office.
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      if (conn.socket.readyState !== conn.socket.OPEN) {
+        upstream.close(1000, 'client left');
+        return;
+      }
+      conn.upstream = pipeSockets(conn.socket, upstream, () => this.deps.metrics.forwardedConnections.dec());
+      this.deps.metrics.forwardedConnections.inc();
+      conn.upstream.toUpstream(helloFrame, false);
+      return;
+    }
+
     const previous = this.byUser.get(conn.user.id);
     if (previous && previous !== conn) {
       this.fail(previous.socket, 'SESSION_REPLACED', 'You opened the office in another tab or device; this one was disconnected.', CloseCodes.REPLACED);
@@ -248,7 +268,15 @@ export class Gateway {
     conn.largeOrg = (await this.deps.store.organisations.countUsers(conn.user.orgId)) > (this.opts.peopleLiveLimit ?? Infinity);
     conn.watchingPeople = !conn.largeOrg;
     const users = conn.watchingPeople ? await this.deps.store.users.listByOrg(conn.user.orgId) : [];
-    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    const frames = this.deps.frameLimits.forConnection(conn.user.id);
+    // A person blocked for flooding through another node is blocked here from the first frame (settles quickly even
+    // with Redis away).
+    await frames.ready;
+    if (conn.socket.readyState !== conn.socket.OPEN) {
+      frames.release();
+      return;
+    }
+    conn.frames = frames;
     const engine = this.deps.registry.engineFor(office);
     const look = lookOf(conn.user.id);
     const state = this.deps.presence.state(conn.user.id);
@@ -299,7 +327,7 @@ export class Gateway {
 
   private onBinary(conn: Connection, bytes: Buffer): void {
     if (bytes[0] !== BinaryKind.MOVE) return this.reject(conn, 'UNKNOWN_MESSAGE', `unknown binary frame kind ${bytes[0] ?? 'none'}`);
-    if (!conn.moveBudget.take()) return this.rateLimited(conn);
+    if (!conn.frames!.take('move')) return this.rateLimited(conn);
     let move;
     try {
       move = decodeMove(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -319,8 +347,8 @@ export class Gateway {
     const msg = parsed.value;
     // Only signalling may be large; everything else must fit the small control limit.
     if (msg.t !== 'rtc.signal' && bytes.byteLength > MAX_CONTROL_BYTES) return this.reject(conn, 'PAYLOAD_TOO_LARGE', `control frames are limited to ${MAX_CONTROL_BYTES} bytes`, msg.t);
-    const budget = msg.t === 'rtc.signal' ? conn.signalBudget : msg.t === 'chat.send' || msg.t === 'react' ? conn.chatBudget : conn.controlBudget;
-    if (!budget.take()) return this.rateLimited(conn);
+    const kind: FrameKind = msg.t === 'rtc.signal' ? 'signal' : msg.t === 'chat.send' || msg.t === 'react' ? 'chat' : 'control';
+    if (!conn.frames!.take(kind)) return this.rateLimited(conn);
     this.handleControl(conn, msg);
   }
 
@@ -440,6 +468,7 @@ export class Gateway {
 
   private detach(conn: Connection): void {
     if (conn.avatarId === undefined) return;
+    conn.frames?.release();
     conn.engine?.leave(conn.avatarId);
     const officeId = conn.officeId!;
     conn.avatarId = undefined;
@@ -497,6 +526,21 @@ export class Gateway {
   sendToUser(userId: string, message: object): void {
     const conn = this.byUser.get(userId);
     if (conn?.engine) this.sendText(conn, JSON.stringify(message));
+  }
+
+  /**
+   * This node stopped owning an office (its lease could not be renewed): everyone in it is told to reconnect, and
+   * lands on the office's new owner with their position.
+   */
+  evictOffice(officeId: string): number {
+    let n = 0;
+    for (const c of [...this.byUser.values()]) {
+      if (c.officeId !== officeId) continue;
+      this.fail(c.socket, 'UNAVAILABLE', 'The office moved to another server; reconnecting.', CloseCodes.GOING_AWAY);
+      this.detach(c);
+      n++;
+    }
+    return n;
   }
 
   disconnect(which: { userId?: string; orgId?: string; tokenHash?: string }, message: string): number {

@@ -19,12 +19,17 @@ import type { DestinationStream } from 'pino';
 import { assetsDir, loadTemplateMap, templateThumbnailPath, templates } from '@metaoffice/maps';
 import { OfficeMap } from '@metaoffice/world';
 import type { Config } from '../config.js';
-import type { Office, Store, User } from '../storage/index.js';
+import { StorageError, type Office, type Store, type User } from '../storage/index.js';
 import { AuthService } from '../auth/auth-service.js';
 import { AppError, notFound } from '../errors.js';
 import { OfficeRegistry } from '../office/office-registry.js';
 import { PresenceService, lookOf } from '../office/presence-service.js';
 import { Gateway } from '../gateway/gateway.js';
+import { FORWARDED_HEADER } from '../gateway/forward.js';
+import { Redis } from 'ioredis';
+import { localCoordination, redisCoordination, type Coordination } from '../cluster/cluster.js';
+import { RedisPresenceBus } from '../cluster/presence-bus.js';
+import { FrameLimits } from '../gateway/frame-limits.js';
 import { Metrics } from '../metrics.js';
 import { iceServersFor } from '../calls/ice.js';
 import { hashToken } from '../auth/tokens.js';
@@ -52,6 +57,8 @@ export interface App {
   presence: PresenceService;
   gateway: Gateway;
   metrics: Metrics;
+  /** Office ownership and messages between nodes: in-process on one node, Redis in a cluster. */
+  coordination: Coordination;
   /** Every route registered, as Fastify saw it (method and URL pattern); the authorisation test walks them all. */
   routes: readonly { method: string; url: string }[];
 }
@@ -107,6 +114,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     onConversation: (officeId, userId, conversation) => teams?.mode.onConversation(officeId, userId, conversation),
   });
   let teams: Teams | undefined;
+  const coordination = config.cluster && config.redisUrl ? redisCoordination({ ...config.cluster, redisUrl: config.redisUrl }, http.log) : localCoordination();
   // The presence service and the gateway need each other; the late binding keeps both constructors simple.
   let gateway!: Gateway;
   const presence = new PresenceService(
@@ -114,10 +122,18 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     {
       publish: (orgId, person) => gateway.publishPerson(orgId, person),
       apply: (officeId, userId, a, act) => registry.get(officeId)?.setPresence(userId, a, act),
+      // In a cluster the People panel shows everyone, whichever node runs their office.
+      shared: (orgId, person) => presenceBus?.publish(orgId, person),
     },
   );
+  const presenceBus = coordination.redis && coordination.subscriber
+    ? new RedisPresenceBus({ redis: coordination.redis, subscriber: coordination.subscriber, prefix: coordination.keyPrefix, nodeId: coordination.nodeId, presence, log: http.log })
+    : undefined;
+  coordination.directory.onGone((ids) => void presenceBus?.nodesGone(ids));
+  coordination.onStart(() => presenceBus?.start());
+  const frameLimits = new FrameLimits({ stepsPerSecond: config.stepsPerSecond, redis: coordination.redis, keyPrefix: coordination.keyPrefix });
   gateway = new Gateway(
-    { store, auth, registry, presence, metrics, log: http.log, ...(config.microsoft ? { mayEnter: (u: User, officeId: string) => teams!.service.mayEnter(u, officeId) } : {}) },
+    { store, auth, registry, presence, metrics, log: http.log, ownership: coordination.ownership, frameLimits, ...(config.microsoft ? { mayEnter: (u: User, officeId: string) => teams!.service.mayEnter(u, officeId) } : {}) },
     { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, peopleLiveLimit: config.peopleLiveLimit, sessionCheckMs: config.sessionRecheckMs, iceServersFor: (userId) => iceServersFor(config, userId) },
   );
   if (config.microsoft) {
@@ -125,6 +141,21 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   }
   const sweep = setInterval(() => presence.sweep(), 5000);
   sweep.unref();
+  coordination.ownership.onLost((officeId, why) => {
+    // Another node may already run the office: stop acting on it at once, and send everyone there.
+    http.log.warn({ officeId, why }, 'office lease lost; handing the office over');
+    metrics.officeLeasesLost.inc();
+    gateway.evictOffice(officeId);
+    registry.remove(officeId);
+  });
+  coordination.onMessage((msg) => {
+    if (msg.t === 'disconnect') gateway.disconnect(msg.which, msg.message);
+    else if (msg.t === 'office.removed') {
+      gateway.evictOffice(msg.officeId);
+      registry.remove(msg.officeId);
+      void coordination.ownership.release(msg.officeId);
+    }
+  });
 
   await http.register(cookie);
   await http.register(helmet, {
@@ -151,7 +182,13 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     // Same-origin isolation headers would stop the Teams client from framing the tab later; keep the defaults lax.
     crossOriginEmbedderPolicy: false,
   });
+  // In a cluster, sign-in attempts are counted across all nodes, or a guesser would get one budget per node. This
+  // connection fails fast instead of queueing: while Redis is away the per-account lock-out (in the database) still
+  // holds, and sign-in keeps working.
+  const httpLimitRedis = config.cluster && config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n) => Math.min(n * 100, 1000) }) : undefined;
+  httpLimitRedis?.on('error', () => undefined);
   await http.register(rateLimit, {
+    ...(httpLimitRedis ? { redis: httpLimitRedis, nameSpace: `${config.cluster!.keyPrefix}http-rate:`, skipOnError: true } : {}),
     global: false,
     errorResponseBuilder: (_req, ctx) => new AppError('RATE_LIMITED', 429, `Too many attempts; try again in ${Math.ceil(ctx.ttl / 1000)} s.`),
   });
@@ -220,7 +257,11 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     if (req.user!.role !== 'admin') throw new AppError('FORBIDDEN', 403, 'Only an admin of the organisation can do that.');
   };
   /** Live connections end with their sessions at once, not at the gateway's next periodic session check. */
-  const cutOff = (which: { userId?: string; orgId?: string; tokenHash?: string }, message: string) => gateway.disconnect(which, message);
+  const cutOff = (which: { userId?: string; orgId?: string; tokenHash?: string }, message: string) => {
+    // The connections may live on the node that owns their office, whichever node took this request.
+    coordination.broadcast({ t: 'disconnect', which, message });
+    return gateway.disconnect(which, message);
+  };
   // Inside Teams the tab is a cross-site frame: a Lax cookie would never be sent there. Over https, Teams mode uses a
   // SameSite=None cookie partitioned to the Teams top-level site (CHIPS); the Origin checks above still stop CSRF.
   const teamsCookie = config.microsoft && config.cookieSecure ? { sameSite: 'none' as const, partitioned: true } : { sameSite: 'lax' as const };
@@ -236,7 +277,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   };
   const officeView = (o: Office): OfficeView => ({
     id: o.id, name: o.name, description: o.description, template: o.template,
-    thumbnailUrl: `/api/offices/${o.id}/thumbnail.png`, mapUrl: `/api/offices/${o.id}/map`, online: registry.online(o.id),
+    thumbnailUrl: `/api/offices/${o.id}/thumbnail.png`, mapUrl: `/api/offices/${o.id}/map`, online: config.cluster ? presence.onlineAnywhere(o.id) : registry.online(o.id),
   });
 
   // ---- accounts ------------------------------------------------------------------------------------------------
@@ -376,7 +417,11 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     handler: async () => {
       throw new AppError('BAD_REQUEST', 426, 'This is the office WebSocket; connect with a WebSocket upgrade.');
     },
-    wsHandler: (socket, req) => gateway.accept(socket, req.cookies[SESSION_COOKIE]),
+    wsHandler: (socket, req) => {
+      const forwarded = req.headers[FORWARDED_HEADER];
+      const token = typeof forwarded === 'string' && /^\d{1,15}$/.test(forwarded) ? Number(forwarded) : undefined;
+      gateway.accept(socket, req.cookies[SESSION_COOKIE], { cookie: req.headers.cookie, origin: req.headers.origin, clientAddress: req.ip, forwardedToken: token });
+    },
   });
 
   // ---- Teams mode ----------------------------------------------------------------------------------------------
@@ -401,8 +446,13 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   http.get('/api/openapi.json', { schema: { hide: true } }, async () => http.swagger());
   http.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   http.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    const ok = await store.ping();
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unavailable' });
+    const [database, coordinationUp] = await Promise.all([store.ping(), coordination.healthy()]);
+    const ok = database && coordinationUp;
+    return reply.status(ok ? 200 : 503).send({
+      status: ok ? 'ready' : 'unavailable',
+      database: database ? 'ok' : 'unavailable',
+      ...(config.cluster ? { redis: coordinationUp ? 'ok' : 'unavailable', node: coordination.nodeId, officesOwned: coordination.ownership.owned().length } : {}),
+    });
   });
   http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
@@ -420,15 +470,25 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
   http.addHook('onClose', async () => {
     clearInterval(sweep);
     await teams?.close();
+    // Leases first: the people told to reconnect below find the offices free on another node, not still held here.
+    await coordination.ownership.close();
     gateway.closeAll();
     registry.stopAll();
+    frameLimits.close();
+    await presenceBus?.close();
+    await coordination.close();
+    httpLimitRedis?.disconnect();
   });
-  return { http, auth, registry, presence, gateway, metrics, routes };
+  return { http, auth, registry, presence, gateway, metrics, coordination, routes };
 
   /** After an organisation is gone from the database: nobody stays connected to it, no engine keeps running for it. */
   function forgetOrganisation(orgId: string, officeIds: readonly string[]): void {
     cutOff({ orgId }, 'Your organisation was deleted.');
-    for (const id of officeIds) registry.remove(id);
+    for (const id of officeIds) {
+      registry.remove(id);
+      void coordination.ownership.release(id);
+      coordination.broadcast({ t: 'office.removed', officeId: id });
+    }
   }
 }
 
@@ -486,6 +546,10 @@ function toAppError(err: FastifyError | AppError): AppError {
   if (fe.validation) {
     const errors = fe.validation.map((v) => ({ path: v.instancePath || `/${String(v.params?.missingProperty ?? v.params?.additionalProperty ?? '')}`, message: v.message ?? 'invalid' }));
     return new AppError('VALIDATION_FAILED', 400, `Invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  }
+  if (err instanceof StorageError && err.code === 'DB_UNAVAILABLE') {
+    // Nothing was written: say so, and when to try again, rather than a bare 500.
+    return new AppError('UNAVAILABLE', 503, 'The database is unavailable right now; nothing was changed. Try again in a few seconds.', undefined, { 'retry-after': '5' });
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('PAYLOAD_TOO_LARGE', 413, `Request body is larger than ${BODY_LIMIT} bytes.`);
   if (fe.statusCode === 429) return new AppError('RATE_LIMITED', 429, 'Too many requests.');

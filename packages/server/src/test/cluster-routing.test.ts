@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OfficeView } from '@metaoffice/protocol';
+import { CloseCodes, type OfficeConnection } from '@metaoffice/client';
+import { PG_URL, apiFor, connect, pgAdmin, startHarness, uniqueEmail, until, type Harness } from './harness.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Two cluster nodes in one process, on the real PostgreSQL and Redis: a connection reaching the node that does not run
+ * the office is forwarded to the one that does, and changes made through one node reach connections on the other.
+ * (Failover with real processes and kill -9 is cluster.test.ts.)
+ */
+describe('cluster routing', () => {
+  const schema = `mo_route_${process.pid}_${Date.now().toString(36)}`;
+  const prefix = `mo-test-${randomBytes(4).toString('hex')}:`;
+  let a: Harness;
+  let b: Harness;
+  let office: OfficeView;
+  const redis = new Redis(REDIS_URL);
+  const conns: OfficeConnection[] = [];
+
+  beforeAll(async () => {
+    await pgAdmin(`CREATE SCHEMA ${schema}`);
+    const env = { DATABASE_URL: `${PG_URL}?schema=${schema}`, REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: randomBytes(32).toString('base64'), SEED_DEMO: 'false', PASSWORD_COST: '10' };
+    a = await startHarness({ ...env, NODE_ID: 'node-a' });
+    b = await startHarness({ ...env, NODE_ID: 'node-b' });
+  });
+  afterAll(async () => {
+    for (const c of conns) c.close();
+    await a?.stop();
+    await b?.stop();
+    await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('both nodes are ready and say who they are', async () => {
+    for (const [h, id] of [[a, 'node-a'], [b, 'node-b']] as const) {
+      const r = await fetch(`${h.server.url}/readyz`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ status: 'ready', database: 'ok', redis: 'ok', node: id });
+    }
+  });
+
+  it('a connection through the other node is forwarded to the owner, both ways, and a sign-out on either node cuts it', async () => {
+    const ann = apiFor(a);
+    const me = await ann.signUp({ email: uniqueEmail('ann'), password: 'password-1', name: 'Ann' });
+    const invite = await ann.createInvite();
+    // Ben signs up through the other node: accounts live in the shared database.
+    const ben = apiFor(b);
+    const benMe = await ben.signUp({ email: uniqueEmail('ben'), password: 'password-1', name: 'Ben', inviteToken: invite.token });
+    office = await ann.createOffice({ name: 'Shared', template: 'open-office' });
+
+    const annConn = connect(a, ann, office.id);
+    conns.push(annConn);
+    await until(() => annConn.self !== undefined, 10_000, 'Ann in the office');
+    // Node A took the office's lease when Ann said hello.
+    expect(await redis.get(`${prefix}lease:office:${office.id}`)).toMatch(/^node-a:\d+$/);
+
+    const benConn = connect(b, ben, office.id, { startAt: { x: annConn.self!.x + 1, y: annConn.self!.y } });
+    conns.push(benConn);
+    await until(() => benConn.self !== undefined, 10_000, 'Ben in the office');
+    // Ben's engine is node A's: node B runs no engine and holds nothing.
+    expect(a.server.registry.online(office.id)).toBe(2);
+    expect(b.server.registry.online(office.id)).toBe(0);
+    expect(b.server.coordination.ownership.owned()).toEqual([]);
+    await until(() => [...benConn.avatars.values()].some((v) => v.userId === me.user.id), 5000, 'Ben sees Ann');
+    await until(() => [...annConn.avatars.values()].some((v) => v.userId === benMe.user.id), 5000, 'Ann sees Ben');
+
+    // A step by Ben (through node B) reaches Ann (on node A).
+    const target = { x: benConn.self!.x, y: benConn.self!.y + 1 };
+    benConn.step(target.x, target.y, 'down', false);
+    await until(() => [...annConn.avatars.values()].some((v) => v.userId === benMe.user.id && v.x === target.x && v.y === target.y), 5000, 'Ann sees Ben step');
+
+    // Ben signs out everywhere through node A; his connection enters through node B and lives on A: it ends, for good.
+    const closed = new Promise<{ code: number }>((resolve) => benConn.on('state', (s, info) => s === 'closed' && resolve({ code: info?.code ?? 0 })));
+    await ben.signOutEverywhere();
+    expect((await closed).code).toBe(CloseCodes.UNAUTHENTICATED);
+  });
+
+  it('the People panel shows people in offices run by the other node', async () => {
+    const cat = apiFor(a);
+    const catMe = await cat.signUp({ email: uniqueEmail('cat'), password: 'password-1', name: 'Cat' });
+    const invite = await cat.createInvite();
+    const dan = apiFor(b);
+    const danMe = await dan.signUp({ email: uniqueEmail('dan'), password: 'password-1', name: 'Dan', inviteToken: invite.token });
+    const first = await cat.createOffice({ name: 'First', template: 'open-office' });
+    const second = await cat.createOffice({ name: 'Second', template: 'open-office' });
+    const catConn = connect(a, cat, first.id);
+    const danConn = connect(b, dan, second.id);
+    conns.push(catConn, danConn);
+    await until(() => catConn.self !== undefined && danConn.self !== undefined, 10_000, 'both in their offices');
+    expect(await redis.get(`${prefix}lease:office:${first.id}`)).toMatch(/^node-a:/);
+    expect(await redis.get(`${prefix}lease:office:${second.id}`)).toMatch(/^node-b:/);
+    // Live, over the socket: each sees the other in the other office.
+    await until(() => catConn.people.get(danMe.user.id)?.officeId === second.id, 5000, 'Cat sees Dan in Second');
+    await until(() => danConn.people.get(catMe.user.id)?.officeId === first.id, 5000, 'Dan sees Cat in First');
+    // And over HTTP, from either node, with the office's head count.
+    const people = await cat.people(first.id);
+    expect(people.find((p) => p.userId === danMe.user.id)).toMatchObject({ officeId: second.id, availability: 'Available' });
+    const offices = await dan.listOffices();
+    expect(offices.find((o) => o.id === first.id)?.online).toBe(1);
+    expect(offices.find((o) => o.id === second.id)?.online).toBe(1);
+    // Dan leaves: Cat's panel shows him offline.
+    danConn.close();
+    await until(() => catConn.people.get(danMe.user.id)?.availability === 'Offline', 5000, 'Cat sees Dan go');
+    catConn.close();
+  });
+
+  it('when the owner gives the office up, its people are sent on and land on the new owner where they stood', async () => {
+    const annConn = conns[0]!;
+    const before = { x: annConn.self!.x, y: annConn.self!.y };
+    // Simulate a lost lease: what node A does when its renewals did not get through in time.
+    await a.server.coordination.ownership.release(office.id);
+    a.server.gateway.evictOffice(office.id);
+    a.server.registry.remove(office.id);
+    await until(() => annConn.state === 'reconnecting', 5000, 'Ann told to reconnect');
+    await until(() => annConn.state === 'open' && annConn.self !== undefined, 15_000, 'Ann back');
+    expect({ x: annConn.self!.x, y: annConn.self!.y }).toEqual(before);
+  });
+});
