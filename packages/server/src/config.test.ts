@@ -37,6 +37,30 @@ describe('configuration', () => {
     expect((err as Error).message).toContain(name);
   });
 
+  it('PostgreSQL and Redis together make a cluster node; either alone does not', () => {
+    const PG = 'postgres://db.internal/mo';
+    expect(loadConfig({}).cluster).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: PG }).cluster).toBeUndefined();
+    // Redis with SQLite: shared Graph budgets only, since a SQLite file cannot be shared between nodes.
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' }).cluster).toBeUndefined();
+    const c = loadConfig({ DATABASE_URL: PG, REDIS_URL: 'redis://r:6379', PORT: '3100', NODE_ID: 'node-1' }).cluster!;
+    expect(c).toEqual({ nodeId: 'node-1', nodeUrl: 'http://127.0.0.1:3100', keyPrefix: 'metaoffice:', leaseTtlMs: 9000 });
+    const d = loadConfig({ DATABASE_URL: PG, REDIS_URL: 'redis://r:6379', NODE_URL: 'https://10.0.0.7:3000/', REDIS_KEY_PREFIX: 'office-eu:', OFFICE_LEASE_MS: '5000' }).cluster!;
+    expect(d).toMatchObject({ nodeUrl: 'https://10.0.0.7:3000', keyPrefix: 'office-eu:', leaseTtlMs: 5000 });
+    expect(d.nodeId).toMatch(/^[A-Za-z0-9._-]+-\d+$/);
+  });
+
+  it.each([
+    ['NODE_ID', 'node:1'],
+    ['NODE_URL', 'tcp://10.0.0.7'],
+    ['REDIS_KEY_PREFIX', 'has space'],
+    ['OFFICE_LEASE_MS', '500'],
+  ])('refuses cluster setting %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/mo', REDIS_URL: 'redis://r', [name]: value })).toThrow(name);
+    // A cluster setting on a node that is not in a cluster is a mistake worth stopping for, not ignoring.
+    expect(() => loadConfig({ [name]: value === 'node:1' ? 'node-1' : value })).toThrow(name);
+  });
+
   it('Teams mode is on only with a client id, and its URLs must be https', () => {
     expect(loadConfig({}).microsoft).toBeUndefined();
     const id = '11111111-2222-3333-4444-555555555555';

@@ -296,7 +296,7 @@ function clusterConfig(env: Env, databaseUrl: string | undefined, port: number, 
   if (nodeUrl.protocol !== 'http:' && nodeUrl.protocol !== 'https:') throw new ConfigError('NODE_URL', `must be an http(s) URL, got "${rawUrl}"`);
   const keyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'metaoffice:';
   if (!/^[A-Za-z0-9:._-]{1,64}$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1–64 letters, digits, colons, dots, dashes or underscores');
-  return { nodeId, nodeUrl: rawUrl, keyPrefix, leaseTtlMs: int(env, 'OFFICE_LEASE_MS', 8000, 2000, 60_000) };
+  return { nodeId, nodeUrl: rawUrl, keyPrefix, leaseTtlMs: int(env, 'OFFICE_LEASE_MS', 9000, 2000, 60_000) };
 }
 
 function httpsUrl(env: Env, name: string, def: string): string {

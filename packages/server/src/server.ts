@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { openStore, type Store } from './storage/index.js';
 import { buildApp, type App } from './http/app.js';
 import { seedDemo } from './seed.js';
+import { BullJobs, InProcessJobs, type BackgroundJobs } from './cluster/background-jobs.js';
 
 export interface RunningServer extends App {
   store: Store;
@@ -23,8 +24,20 @@ export async function startServer(config: Config, opts: { logger?: boolean; logS
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   // A node on an ephemeral port (tests) can only announce its address once it listens.
   if (config.cluster) await app.coordination.start(config.cluster.nodeUrl.endsWith(':0') ? url : config.cluster.nodeUrl);
-  const sessionSweep = setInterval(() => void store.sessions.deleteExpired(Date.now()).catch(() => undefined), 3_600_000);
-  sessionSweep.unref();
+  // Periodic work on shared data runs once per period for the whole cluster, on whichever node is free.
+  const jobs: BackgroundJobs = config.cluster && config.redisUrl
+    ? new BullJobs({ redisUrl: config.redisUrl, prefix: `${config.cluster.keyPrefix.replace(/:$/, '')}:jobs`, nodeId: config.cluster.nodeId, log: app.http.log })
+    : new InProcessJobs({ log: app.http.log });
+  jobs.every('sessions.sweep', 3_600_000, async () => {
+    await store.sessions.deleteExpired(Date.now());
+  });
+  try {
+    await jobs.start();
+  } catch (err) {
+    await app.http.close();
+    if (!opts.store) await store.close();
+    throw err;
+  }
   let closed = false;
   return {
     ...app,
@@ -33,7 +46,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; logS
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(sessionSweep);
+      await jobs.close();
       await app.http.close();
       if (!opts.store) await store.close();
     },

@@ -148,6 +148,32 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     gateway.evictOffice(officeId);
     registry.remove(officeId);
   });
+  // An office nobody has been in for two checks in a row is given up, so offices spread over the nodes by where
+  // people are now, not by where they first went; the next person to enter starts it on whichever node they reach.
+  const emptySince = new Map<string, number>();
+  const releaseEmpty = setInterval(() => {
+    const owned = coordination.ownership.owned();
+    metrics.officesOwned.set(owned.length);
+    if (!config.cluster) return;
+    for (const id of owned) {
+      if (registry.online(id) > 0) {
+        emptySince.delete(id);
+        continue;
+      }
+      const checks = (emptySince.get(id) ?? 0) + 1;
+      if (checks < 2) {
+        emptySince.set(id, checks);
+        continue;
+      }
+      emptySince.delete(id);
+      // Stop the engine before letting the lease go: ownership is dropped first inside release(), so a person arriving
+      // meanwhile waits for the lease instead of joining an engine that is about to stop.
+      const releasing = coordination.ownership.release(id);
+      registry.remove(id);
+      void releasing;
+    }
+  }, 15_000);
+  releaseEmpty.unref();
   coordination.onMessage((msg) => {
     if (msg.t === 'disconnect') gateway.disconnect(msg.which, msg.message);
     else if (msg.t === 'office.removed') {
@@ -469,6 +495,7 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
 
   http.addHook('onClose', async () => {
     clearInterval(sweep);
+    clearInterval(releaseEmpty);
     await teams?.close();
     // Leases first: the people told to reconnect below find the offices free on another node, not still held here.
     await coordination.ownership.close();
