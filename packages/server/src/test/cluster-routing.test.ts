@@ -110,6 +110,60 @@ describe('cluster routing', () => {
     catConn.close();
   });
 
+  it('a person who floods through one node is throttled on the other node too', async () => {
+    const eve = apiFor(a);
+    await eve.signUp({ email: uniqueEmail('eve'), password: 'password-1', name: 'Eve' });
+    const first = await eve.createOffice({ name: 'Flood', template: 'open-office' });
+    const second = await eve.createOffice({ name: 'Calm', template: 'open-office' });
+    const onA = connect(a, eve, first.id);
+    conns.push(onA);
+    await until(() => onA.self !== undefined, 10_000, 'Eve in Flood');
+    expect(await redis.get(`${prefix}lease:office:${first.id}`)).toMatch(/^node-a:/);
+    const errorsA: string[] = [];
+    onA.on('error', (e) => errorsA.push(e.code));
+    // Reactions are budgeted at 3 a second: 200 at once is a flood.
+    for (let i = 0; i < 200; i++) onA.react('👍');
+    await until(() => errorsA.includes('RATE_LIMITED'), 5000, 'Eve throttled on node A');
+    // Node A reports the flood to Redis within a report tick (250 ms), and the shared limiter records a block.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const keys = await redis.keys(`${prefix}frames:chat*`);
+      const counts = await Promise.all(keys.map((k) => redis.get(k)));
+      // The chat budget is 40 a window; a count over it is the block.
+      if (counts.some((c) => Number(c) > 40)) break;
+      if (Date.now() > deadline) throw new Error('no cluster-wide block recorded in Redis');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // Her next connection, to an office node B runs, starts out blocked: one reaction is refused.
+    const eveOnB = connect(b, eve, second.id);
+    conns.push(eveOnB);
+    await until(() => eveOnB.self !== undefined, 10_000, 'Eve in Calm');
+    expect(await redis.get(`${prefix}lease:office:${second.id}`)).toMatch(/^node-b:/);
+    const errorsB: string[] = [];
+    eveOnB.on('error', (e) => errorsB.push(e.code));
+    eveOnB.react('👍');
+    await until(() => errorsB.includes('RATE_LIMITED'), 5000, 'Eve throttled on node B');
+    // Someone else in the same office on node B is not affected.
+    const invite = await eve.createInvite();
+    const fay = apiFor(b);
+    await fay.signUp({ email: uniqueEmail('fay'), password: 'password-1', name: 'Fay', inviteToken: invite.token });
+    const fayOnB = connect(b, fay, second.id);
+    conns.push(fayOnB);
+    await until(() => fayOnB.self !== undefined, 10_000, 'Fay in Calm');
+    const errorsFay: string[] = [];
+    fayOnB.on('error', (e) => errorsFay.push(e.code));
+    const seen: string[] = [];
+    // The server echoes an accepted reaction to its sender.
+    fayOnB.on('reaction', (_id, emoji) => seen.push(emoji));
+    fayOnB.react('🎉');
+    await until(() => seen.includes('🎉'), 5000, "Fay's reaction accepted");
+    expect(errorsFay).toEqual([]);
+    fayOnB.close();
+    eveOnB.close();
+    onA.close();
+  });
+
   it('when the owner gives the office up, its people are sent on and land on the new owner where they stood', async () => {
     const annConn = conns[0]!;
     const before = { x: annConn.self!.x, y: annConn.self!.y };
