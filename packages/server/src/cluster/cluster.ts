@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { ClusterConfig } from '../config.js';
 import { LocalNodeDirectory, RedisNodeDirectory, type NodeDirectory } from './node-directory.js';
 import { LeasedOwnership, SingleNodeOwnership, type OfficeOwnership } from './office-ownership.js';
@@ -56,8 +56,9 @@ export function localCoordination(): Coordination {
 }
 
 /** Redis connection options for coordination: reconnect quickly, and queue commands while the link is down. */
-export function coordinationRedis(url: string): Redis {
+export function coordinationRedis(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, {
+    ...extra,
     // A lease renewal must get through as soon as Redis is back: a short outage is bridged by the time left on the
     // lease, but only if reconnecting does not itself take seconds (ioredis's default back-off grows to 2 s).
     retryStrategy: (times) => Math.min(times * 100, 500),
@@ -71,7 +72,8 @@ export function coordinationRedis(url: string): Redis {
 
 export function redisCoordination(cfg: ClusterConfig & { redisUrl: string }, log: { warn(obj: object, msg: string): void }): Coordination {
   const redis = coordinationRedis(cfg.redisUrl);
-  const subscriber = coordinationRedis(cfg.redisUrl);
+  // A subscribed connection may only run subscriber commands, and ioredis's ready check (INFO) is not one of them.
+  const subscriber = coordinationRedis(cfg.redisUrl, { enableReadyCheck: false });
   // ioredis reports every failed reconnect; one line per outage is enough, /readyz tells the rest.
   let reported = false;
   for (const r of [redis, subscriber]) {

@@ -1,5 +1,8 @@
 import { WebSocket, type RawData } from 'ws';
-import { CloseCodes, MAX_FRAME_BYTES } from '@metaoffice/protocol';
+import { CloseCodes } from '@metaoffice/protocol';
+
+/** Frames from the owner node (the People list of a 10,000-person organisation is about 1 MB). */
+const OWNER_FRAME_LIMIT = 64 * 1024 * 1024;
 
 /** The header a node sets on a connection it forwards to an office's owner: the lease token it routed by. */
 export const FORWARDED_HEADER = 'x-metaoffice-forwarded-lease';
@@ -29,7 +32,9 @@ export function openUpstream(target: UpstreamTarget, req: ForwardedRequest, time
     if (req.cookie) headers.cookie = req.cookie;
     if (req.origin) headers.origin = req.origin;
     if (req.clientAddress) headers['x-forwarded-for'] = req.clientAddress;
-    const upstream = new WebSocket(url, { headers, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
+    // The owner is another node of this cluster: its frames are not limited like a client's (a welcome carries the
+    // whole People list, well over the client frame limit in a large organisation).
+    const upstream = new WebSocket(url, { headers, maxPayload: OWNER_FRAME_LIMIT, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
     const fail = (err: Error) => {
       upstream.removeAllListeners();
       upstream.on('error', () => undefined);

@@ -136,6 +136,10 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     { store, auth, registry, presence, metrics, log: http.log, ownership: coordination.ownership, frameLimits, ...(config.microsoft ? { mayEnter: (u: User, officeId: string) => teams!.service.mayEnter(u, officeId) } : {}) },
     { stepsPerSecond: config.stepsPerSecond, tickMs: config.tickMs, conversationCap: config.conversationCap, peopleLiveLimit: config.peopleLiveLimit, sessionCheckMs: config.sessionRecheckMs, iceServersFor: (userId) => iceServersFor(config, userId) },
   );
+  if (config.microsoft && config.cluster) {
+    // Graph budgets are shared, but subscriptions, the presence bridge and the activity queue are per node (docs/cluster.md).
+    http.log.warn('Teams mode on a cluster node: Microsoft 365 presence subscriptions and activity notices run per node; run Teams mode on one node for now');
+  }
   if (config.microsoft) {
     teams = createTeams({ config: { ...config, microsoft: config.microsoft }, store, auth, presence, metrics, log: http.log, sendTo: (userId, message) => gateway.sendToUser(userId, message) });
   }

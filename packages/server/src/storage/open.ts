@@ -61,6 +61,9 @@ export async function openStore(cfg: StorageConfig): Promise<Store> {
     // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
     // The next query reports DB_UNAVAILABLE and /readyz goes false, which is the signal we want.
     pool.on('error', () => undefined);
+    // A connection reset can also reach a client just handed out, between queries, where the pool's handler does not
+    // apply; the query that uses it still sees its own error.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
     const ctx: StoreContext = { ...common, dialect: 'postgres', db, schema: target.schema };
     return createStore(ctx);
