@@ -7,7 +7,6 @@ import { seedDemo } from './seed.js';
 import { BullJobs, InProcessJobs, type BackgroundJobs } from './cluster/background-jobs.js';
 
 export interface RunningServer extends App {
-  store: Store;
   url: string;
   close(): Promise<void>;
 }
@@ -40,8 +39,8 @@ export async function startServer(config: Config, opts: { logger?: boolean; logS
   }
   let closed = false;
   return {
+    // `store` is the app's: writes through it drop cached copies like the API's own writes.
     ...app,
-    store,
     url,
     async close() {
       if (closed) return;

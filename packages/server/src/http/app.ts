@@ -19,7 +19,7 @@ import type { DestinationStream } from 'pino';
 import { assetsDir, loadTemplateMap, templateThumbnailPath, templates } from '@metaoffice/maps';
 import { OfficeMap } from '@metaoffice/world';
 import type { Config } from '../config.js';
-import { StorageError, type Office, type Store, type User } from '../storage/index.js';
+import { DEFAULT_CACHE_TTL_MS, RedisCacheInvalidation, StorageError, cachedStore, type CachedStore, type Office, type Store, type User } from '../storage/index.js';
 import { AuthService } from '../auth/auth-service.js';
 import { AppError, notFound } from '../errors.js';
 import { OfficeRegistry } from '../office/office-registry.js';
@@ -52,6 +52,8 @@ declare module 'fastify' {
 
 export interface App {
   http: FastifyInstance;
+  /** The store the app reads and writes through: cached reads, invalidated on write. */
+  store: CachedStore;
   auth: AuthService;
   registry: OfficeRegistry;
   presence: PresenceService;
@@ -67,7 +69,7 @@ const BODY_LIMIT = 64 * 1024;
 const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem, 429: Problem };
 
 /** Builds the HTTP API, the WebSocket gateway and the static web app on one Fastify instance. */
-export async function buildApp(config: Config, store: Store, opts: { logger?: boolean; logStream?: DestinationStream } = {}): Promise<App> {
+export async function buildApp(config: Config, rawStore: Store, opts: { logger?: boolean; logStream?: DestinationStream } = {}): Promise<App> {
   const http = Fastify({
     ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
     logger: opts.logger === false ? false : loggerOptions(config.logLevel, opts.logStream),
@@ -89,6 +91,14 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
       void (reply as unknown as FastifyReply).status(e.status).type('application/problem+json').send(e.toProblem());
     },
   });
+  const coordination = config.cluster && config.redisUrl ? redisCoordination({ ...config.cluster, redisUrl: config.redisUrl }, http.log) : localCoordination();
+  // Office configuration, preferences and profiles are read far more often than written (every connection reads its
+  // office): cached with a TTL, dropped on write, and on every node of a cluster through Redis (DESIGN §5).
+  const cacheBus = coordination.redis && coordination.subscriber
+    ? new RedisCacheInvalidation({ redis: coordination.redis, subscriber: coordination.subscriber, prefix: coordination.keyPrefix, log: http.log })
+    : undefined;
+  coordination.onStart(() => cacheBus?.start());
+  const store = cachedStore(rawStore, { ttlMs: DEFAULT_CACHE_TTL_MS, ...(cacheBus ? { invalidation: cacheBus } : {}) });
   // The API speaks JSON only; any other body type is refused with 415 rather than half-parsed.
   http.removeContentTypeParser('text/plain');
   const routes: { method: string; url: string }[] = [];
@@ -114,7 +124,6 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     onConversation: (officeId, userId, conversation) => teams?.mode.onConversation(officeId, userId, conversation),
   });
   let teams: Teams | undefined;
-  const coordination = config.cluster && config.redisUrl ? redisCoordination({ ...config.cluster, redisUrl: config.redisUrl }, http.log) : localCoordination();
   // The presence service and the gateway need each other; the late binding keeps both constructors simple.
   let gateway!: Gateway;
   const presence = new PresenceService(
@@ -507,10 +516,11 @@ export async function buildApp(config: Config, store: Store, opts: { logger?: bo
     registry.stopAll();
     frameLimits.close();
     await presenceBus?.close();
+    await cacheBus?.close();
     await coordination.close();
     httpLimitRedis?.disconnect();
   });
-  return { http, auth, registry, presence, gateway, metrics, coordination, routes };
+  return { http, store, auth, registry, presence, gateway, metrics, coordination, routes };
 
   /** After an organisation is gone from the database: nobody stays connected to it, no engine keeps running for it. */
   function forgetOrganisation(orgId: string, officeIds: readonly string[]): void {

@@ -14,7 +14,7 @@ class RecordingSink implements ClientSink {
   corrections: ReturnType<typeof decodeCorrection>[] = [];
   /** Clients sharing a window share one world frame, which may carry their own step back; the SDK skips it. */
   selfId = -1;
-  sendText(): void {
+  sendText(_text: string): void {
     // Errors and call state; the mirror is kept from the binary frames alone.
   }
   sendBinary(bytes: Uint8Array): void {

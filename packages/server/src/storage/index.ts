@@ -21,3 +21,16 @@ export type {
 export { StorageError, type StorageErrorCode } from './errors.js';
 export { openStore, resolveStorageTarget, type StorageTarget } from './open.js';
 export { normaliseEmail } from './store.js';
+export {
+  cachedStore,
+  localCacheInvalidation,
+  RedisCacheInvalidation,
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_CACHE_MAX_ENTRIES,
+  DEFAULT_CACHE_MAX_BYTES,
+  type CachedStore,
+  type CachedStoreOptions,
+  type CacheInvalidationBus,
+  type Profile,
+  type RedisCacheInvalidationOptions,
+} from './cached-store.js';

@@ -9,7 +9,7 @@ describe('Microsoft failures as problems the tab can explain', () => {
     const cases: [unknown, string, number][] = [
       [new GraphConsentError('TeamMember.Read.All', true, { status: 403 }), 'MICROSOFT_REFUSED', 403],
       [new GraphNotFoundError('Not found', { status: 404 }), 'MICROSOFT_REFUSED', 404],
-      [new GraphUnavailableError('Microsoft 365 is not answering', { status: 503 }), 'MICROSOFT_UNAVAILABLE', 503],
+      [new GraphUnavailableError('server-error', { status: 503 }), 'MICROSOFT_UNAVAILABLE', 503],
       [new Error('socket hang up'), 'MICROSOFT_UNAVAILABLE', 503],
       [new GraphTokenError('consent_required', 'Consent needed'), 'CONSENT_REQUIRED', 403],
       [new GraphTokenError('interaction_required', 'Sign in again'), 'CONSENT_REQUIRED', 403],

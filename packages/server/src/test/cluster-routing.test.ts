@@ -52,7 +52,7 @@ describe('cluster routing', () => {
     // Ben signs up through the other node: accounts live in the shared database.
     const ben = apiFor(b);
     const benMe = await ben.signUp({ email: uniqueEmail('ben'), password: 'password-1', name: 'Ben', inviteToken: invite.token });
-    office = await ann.createOffice({ name: 'Shared', template: 'open-office' });
+    office = await ann.createOffice({ name: 'Shared', description: '', template: 'open-office' });
 
     const annConn = connect(a, ann, office.id);
     conns.push(annConn);
@@ -87,8 +87,8 @@ describe('cluster routing', () => {
     const invite = await cat.createInvite();
     const dan = apiFor(b);
     const danMe = await dan.signUp({ email: uniqueEmail('dan'), password: 'password-1', name: 'Dan', inviteToken: invite.token });
-    const first = await cat.createOffice({ name: 'First', template: 'open-office' });
-    const second = await cat.createOffice({ name: 'Second', template: 'open-office' });
+    const first = await cat.createOffice({ name: 'First', description: '', template: 'open-office' });
+    const second = await cat.createOffice({ name: 'Second', description: '', template: 'open-office' });
     const catConn = connect(a, cat, first.id);
     const danConn = connect(b, dan, second.id);
     conns.push(catConn, danConn);
@@ -113,8 +113,8 @@ describe('cluster routing', () => {
   it('a person who floods through one node is throttled on the other node too', async () => {
     const eve = apiFor(a);
     await eve.signUp({ email: uniqueEmail('eve'), password: 'password-1', name: 'Eve' });
-    const first = await eve.createOffice({ name: 'Flood', template: 'open-office' });
-    const second = await eve.createOffice({ name: 'Calm', template: 'open-office' });
+    const first = await eve.createOffice({ name: 'Flood', description: '', template: 'open-office' });
+    const second = await eve.createOffice({ name: 'Calm', description: '', template: 'open-office' });
     const onA = connect(a, eve, first.id);
     conns.push(onA);
     await until(() => onA.self !== undefined, 10_000, 'Eve in Flood');

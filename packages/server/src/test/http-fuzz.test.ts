@@ -261,7 +261,7 @@ function randomRequests(ops: Operation[]): fc.Arbitrary<FuzzRequest> {
       type: fc.option(fc.oneof(fc.constant('application/json'), fc.constantFrom(...contentTypes)), { nil: undefined }),
     })
     // A HEAD request the HTTP parser refuses gets an answer with a body, which a client expecting none misreads.
-    .map(({ method, path, body, type }) => ({ method, path: method === 'HEAD' ? path.replace(/[^\x21-\x7e]/g, (c) => encode(c)) : path, headers: type === undefined ? {} : { 'content-type': type }, body: method === 'GET' || method === 'HEAD' ? undefined : body, kind: 'random' }));
+    .map(({ method, path, body, type }) => ({ method, path: method === 'HEAD' ? path.replace(/[^\x21-\x7e]/g, (c) => encode(c)) : path, headers: (type === undefined ? {} : { 'content-type': type }) as Record<string, string>, body: method === 'GET' || method === 'HEAD' ? undefined : body, kind: 'random' }));
 }
 
 // ---- the run -----------------------------------------------------------------------------------------------------
