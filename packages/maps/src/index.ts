@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export { avatarFrame, avatarSheet, tileset } from './sheets.js';
+export { OFFICE_TILESET_FILE, loadOfficeTileset, officeTilesetFiles, type OfficeTilesetJson } from './office-tileset.js';
 
 export interface OfficeTemplate {
   id: string;

@@ -173,7 +173,8 @@ describe('assets', () => {
     }
   });
 
-  it('are exactly what scripts/generate.ts draws (regenerate and commit after changing the art)', () => {
+  // Drawing every asset takes 20–60 s on a loaded 2-core machine: a slow test, not a hung one.
+  it('are exactly what scripts/generate.ts draws (regenerate and commit after changing the art)', { timeout: 180_000 }, () => {
     const root = join(assetsDir, '..');
     for (const [rel, bytes] of generateAll()) {
       const path = join(root, rel);

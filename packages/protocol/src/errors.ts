@@ -40,6 +40,8 @@ export const ErrorCodes = [
   'ACCOUNT_LOCKED',
   /** The password is one of the most common ones, or the e-mail address itself. */
   'WEAK_PASSWORD',
+  /** A map upload replaces a version of the office's map that is no longer the current one (409). */
+  'MAP_VERSION_CONFLICT',
   /** A destructive request did not carry the confirmation it needs (the organisation's name). */
   'CONFIRMATION_REQUIRED',
   /** The last admin cannot leave an organisation that still has other people in it. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Availability, Activity } from './presence.js';
+import { Problem } from './errors.js';
 
 /**
  * HTTP API bodies. The same TypeBox schemas drive Fastify's validation, the OpenAPI document and the typed SDK.
@@ -227,3 +228,21 @@ export type TeamsNudgeBody = Static<typeof TeamsNudgeBody>;
  */
 export const TeamsNudgeView = Type.Object({ outcome: Type.Union([Type.Literal('queued'), Type.Literal('duplicate'), Type.Literal('self'), Type.Literal('queue_full'), Type.Literal('in_office')]) });
 export type TeamsNudgeView = Static<typeof TeamsNudgeView>;
+
+/** After an office's map was replaced by an uploaded Tiled map: the office, and the map's new version. */
+export const OfficeMapSaved = Type.Object({ office: OfficeView, mapVersion: Type.Integer({ minimum: 1 }) });
+export type OfficeMapSaved = Static<typeof OfficeMapSaved>;
+
+/** One problem of an uploaded map: a JSON pointer into the upload, the layer and the tile it is on, and what is wrong. */
+export const MapProblemView = Type.Object({
+  path: Type.String(),
+  message: Type.String(),
+  layer: Type.Optional(Type.String()),
+  x: Type.Optional(Type.Integer()),
+  y: Type.Optional(Type.Integer()),
+});
+export type MapProblemView = Static<typeof MapProblemView>;
+
+/** The problem body of a refused map upload (VALIDATION_FAILED): every problem found, each with its layer and tile. */
+export const MapUploadProblem = Type.Object({ ...Problem.properties, errors: Type.Optional(Type.Array(MapProblemView)) });
+export type MapUploadProblem = Static<typeof MapUploadProblem>;

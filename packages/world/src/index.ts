@@ -17,6 +17,18 @@ export {
 } from './tiled.js';
 export { OfficeMap, type OfficeMapInit } from './office-map.js';
 export {
+  MAP_LIMITS,
+  TILE_LAYER_NAMES,
+  ZONE_PROPERTIES,
+  ZONES_LAYER_NAME,
+  validateTiledMap,
+  type MapLimits,
+  type MapProblem,
+  type TiledValidation,
+  type TilesetRule,
+  type ValidateTiledMapOptions,
+} from './tiled-validate.js';
+export {
   checkStep,
   directionBetween,
   isAdjacent4,

@@ -2,6 +2,30 @@
 // Walls are painted as a mask and auto-tiled at the end, so templates only say where walls are.
 import { COLUMNS, TILE, type Tileset } from './tileset.js';
 
+/**
+ * The office tileset as Tiled JSON, without `firstgid`: embedded in every template, and on its own as
+ * `assets/office-tiles.tsj` for exported maps. Wall and furniture tiles carry `ge_collide` (grid-engine reads it).
+ */
+export function tilesetJson(ts: Tileset) {
+  const tiles = ts.tiles
+    .map((t, id) => ({ t, id }))
+    .filter(({ t }) => t.role === 'wall' || t.role === 'furniture')
+    .map(({ id }) => ({ id, properties: [{ name: 'ge_collide', type: 'bool', value: true }] }));
+  return {
+    columns: COLUMNS,
+    image: 'office-tiles.png',
+    imageheight: ts.rows * TILE,
+    imagewidth: COLUMNS * TILE,
+    margin: 0,
+    name: 'office',
+    spacing: 0,
+    tilecount: ts.tiles.length,
+    tileheight: TILE,
+    tiles,
+    tilewidth: TILE,
+  };
+}
+
 export type ZoneType = 'meeting-room' | 'focus' | 'desk' | 'spawn';
 
 export interface Zone {
@@ -173,10 +197,6 @@ export class MapBuilder {
       y: z.y * TILE,
       ...(z.capacity !== undefined ? { properties: [{ name: 'capacity', type: 'int', value: z.capacity }] } : {}),
     }));
-    const tiles = this.ts.tiles
-      .map((t, id) => ({ t, id }))
-      .filter(({ t }) => t.role === 'wall' || t.role === 'furniture')
-      .map(({ id }) => ({ id, properties: [{ name: 'ge_collide', type: 'bool', value: true }] }));
     return {
       compressionlevel: -1,
       height: this.h,
@@ -199,22 +219,8 @@ export class MapBuilder {
       renderorder: 'right-down',
       tiledversion: '1.11.2',
       tileheight: TILE,
-      tilesets: [
-        {
-          columns: COLUMNS,
-          firstgid: 1,
-          image: 'office-tiles.png',
-          imageheight: this.ts.rows * TILE,
-          imagewidth: COLUMNS * TILE,
-          margin: 0,
-          name: 'office',
-          spacing: 0,
-          tilecount: this.ts.tiles.length,
-          tileheight: TILE,
-          tiles,
-          tilewidth: TILE,
-        },
-      ],
+      // Keys stay in alphabetical order (firstgid after columns), as Tiled writes them.
+      tilesets: [(({ columns, ...rest }) => ({ columns, firstgid: 1, ...rest }))(tilesetJson(this.ts))],
       tilewidth: TILE,
       type: 'map',
       version: '1.10',

@@ -1,6 +1,7 @@
 // Everything the generator produces, as package-relative paths and bytes, so the tests can check that
 // the committed files are exactly what the code draws.
 import { buildAvatarSheet } from './avatars.js';
+import { tilesetJson } from './builder.js';
 import { renderThumbnail, type MapJson } from './render.js';
 import { buildTileset } from './tileset.js';
 import { buildTemplates } from './templates.js';
@@ -13,6 +14,8 @@ export function generateAll(): Map<string, Buffer> {
   out.set('assets/office-tiles.png', tilesPng);
   // A copy beside the templates, so Tiled finds `image: "office-tiles.png"` when it opens a .tmj.
   out.set('templates/office-tiles.png', tilesPng);
+  // The tileset on its own (Tiled's JSON tileset format), for exported maps that reference it instead of embedding it.
+  out.set('assets/office-tiles.tsj', Buffer.from(`${JSON.stringify({ ...tilesetJson(ts), tiledversion: '1.11.2', type: 'tileset', version: '1.10' }, null, 1)}\n`));
   out.set('assets/avatars.png', buildAvatarSheet().toPng());
   for (const t of buildTemplates(ts)) {
     out.set(`templates/${t.meta.id}.tmj`, Buffer.from(formatTmj(t.tmj)));

@@ -10,7 +10,9 @@ import { RedisLeaseStore } from './redis-lease-store.js';
  */
 export type ClusterMessage =
   | { t: 'disconnect'; which: { userId?: string; orgId?: string; tokenHash?: string }; message: string }
-  | { t: 'office.removed'; officeId: string };
+  | { t: 'office.removed'; officeId: string }
+  /** The office's configuration changed: its owner restarts the engine from the database. */
+  | { t: 'office.restart'; officeId: string };
 
 /**
  * The coordination adapter (DESIGN §4): in-process on a single node, Redis in a cluster. Everything else talks to this
@@ -145,7 +147,7 @@ function parseClusterMessage(text: string, selfId: string): ClusterMessage | und
   const { from, msg } = v as { from?: unknown; msg?: unknown };
   if (from === selfId || typeof msg !== 'object' || msg === null) return undefined;
   const m = msg as Record<string, unknown>;
-  if (m.t === 'office.removed' && typeof m.officeId === 'string') return { t: 'office.removed', officeId: m.officeId };
+  if ((m.t === 'office.removed' || m.t === 'office.restart') && typeof m.officeId === 'string') return { t: m.t, officeId: m.officeId };
   if (m.t === 'disconnect' && typeof m.message === 'string' && typeof m.which === 'object' && m.which !== null) {
     const w = m.which as Record<string, unknown>;
     const which: { userId?: string; orgId?: string; tokenHash?: string } = {};

@@ -532,11 +532,11 @@ export class Gateway {
    * This node stopped owning an office (its lease could not be renewed): everyone in it is told to reconnect, and
    * lands on the office's new owner with their position.
    */
-  evictOffice(officeId: string): number {
+  evictOffice(officeId: string, message = 'The office moved to another server; reconnecting.'): number {
     let n = 0;
     for (const c of [...this.byUser.values()]) {
       if (c.officeId !== officeId) continue;
-      this.fail(c.socket, 'UNAVAILABLE', 'The office moved to another server; reconnecting.', CloseCodes.GOING_AWAY);
+      this.fail(c.socket, 'UNAVAILABLE', message, CloseCodes.GOING_AWAY);
       this.detach(c);
       n++;
     }

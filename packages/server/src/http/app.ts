@@ -26,6 +26,7 @@ import { OfficeRegistry } from '../office/office-registry.js';
 import { PresenceService, lookOf } from '../office/presence-service.js';
 import { Gateway } from '../gateway/gateway.js';
 import { FORWARDED_HEADER } from '../gateway/forward.js';
+import { registerMapRoutes } from './map-routes.js';
 import { Redis } from 'ioredis';
 import { localCoordination, redisCoordination, type Coordination } from '../cluster/cluster.js';
 import { RedisPresenceBus } from '../cluster/presence-bus.js';
@@ -189,7 +190,10 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
   releaseEmpty.unref();
   coordination.onMessage((msg) => {
     if (msg.t === 'disconnect') gateway.disconnect(msg.which, msg.message);
-    else if (msg.t === 'office.removed') {
+    else if (msg.t === 'office.restart') {
+      gateway.evictOffice(msg.officeId, 'The office map changed; reloading it.');
+      registry.remove(msg.officeId);
+    } else if (msg.t === 'office.removed') {
       gateway.evictOffice(msg.officeId);
       registry.remove(msg.officeId);
       void coordination.ownership.release(msg.officeId);
@@ -429,6 +433,14 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     const office = await officeOf(req, (req.params as { officeId: string }).officeId);
     return reply.type('application/json').send(office.mapJson);
   });
+  registerMapRoutes(http, {
+    requireUser,
+    requireAdmin,
+    officeOf,
+    officeView,
+    replaceMap: (officeId, expectedVersion, mapJson) => store.offices.replaceMap(officeId, expectedVersion, mapJson),
+    onMapChanged: (officeId) => restartOffice(officeId, 'The office map changed; reloading it.'),
+  });
   http.get('/api/offices/:officeId/thumbnail.png', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams } }, async (req, reply) => {
     const office = await officeOf(req, (req.params as { officeId: string }).officeId);
     const id = templates.some((t) => t.id === office.template) ? office.template : templates[0]!.id;
@@ -521,6 +533,16 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     httpLimitRedis?.disconnect();
   });
   return { http, store, auth, registry, presence, gateway, metrics, coordination, routes };
+
+  /**
+   * The office's stored configuration changed under its engine (a new map): the engine stops wherever it runs, and its
+   * people reconnect to one started from the stored office, at their positions (or the nearest free tile).
+   */
+  function restartOffice(officeId: string, message: string): void {
+    gateway.evictOffice(officeId, message);
+    registry.remove(officeId);
+    coordination.broadcast({ t: 'office.restart', officeId });
+  }
 
   /** After an organisation is gone from the database: nobody stays connected to it, no engine keeps running for it. */
   function forgetOrganisation(orgId: string, officeIds: readonly string[]): void {

@@ -700,6 +700,11 @@ export class OfficeEngine {
   private chooseStart(userId: string, hints: SpawnHints): TilePos & { dir: Direction } {
     const free = (p: TilePos) => this.map.isWalkable(p.x, p.y);
     if (hints.resume && free(hints.resume)) return { ...hints.resume, dir: 'down' };
+    // Where they stood became a wall (the map was replaced under them): the nearest free tile instead of the spawn.
+    if (hints.resume && this.map.inBounds(hints.resume.x, hints.resume.y)) {
+      const near = this.nearestFreeTile(hints.resume, 20);
+      if (near) return { ...near, dir: 'down' };
+    }
     const ghost = this.ghosts.get(userId);
     if (ghost && ghost.until > this.now() && free(ghost)) return { x: ghost.x, y: ghost.y, dir: ghost.dir };
     if (hints.mode === 'saved' && hints.saved && free(hints.saved)) return { ...hints.saved, dir: 'down' };
@@ -708,6 +713,21 @@ export class OfficeEngine {
     const pool = empty.length > 0 ? empty : tiles;
     const pick = pool[Math.floor(Math.random() * pool.length)]!;
     return { ...pick, dir: 'down' };
+  }
+
+  /** The closest walkable, unoccupied tile by rings of growing Chebyshev distance; walls in between do not matter. */
+  private nearestFreeTile(around: TilePos, maxRadius: number): TilePos | null {
+    for (let r = 1; r <= maxRadius; r++) {
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) {
+          if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue;
+          const x = around.x + dx;
+          const y = around.y + dy;
+          if (this.map.isWalkable(x, y) && !this.occupancy.get(this.tileIndex(x, y))) return { x, y };
+        }
+      }
+    }
+    return null;
   }
 
   private expireGhosts(): void {

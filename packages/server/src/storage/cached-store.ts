@@ -368,6 +368,7 @@ function decorate(inner: Store, s: Scope): CachedStore {
     offices: {
       rename: (id, name, description) => writing([`office:${id}`], () => inner.offices.rename(id, name, description)),
       create: (o) => writing([`offices:org:${o.orgId}`], () => inner.offices.create(o)),
+      replaceMap: (id, expectedVersion, mapJson) => writing([`office:${id}`], () => inner.offices.replaceMap(id, expectedVersion, mapJson)),
       byId: (id) => cached(`office:${id}`, () => inner.offices.byId(id), none, copyOffice),
       listByOrg: (orgId) =>
         cached(`offices:org:${orgId}`, () => inner.offices.listByOrg(orgId), (list) => list.map((o) => `office:${o.id}`), copyOffices),

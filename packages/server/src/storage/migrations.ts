@@ -166,11 +166,22 @@ const m0004Teams: Migration = {
   },
 };
 
+/** Every office's map gets a version, so a save based on an older map is refused; the created map is version 1. */
+const m0005OfficeMapVersion: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('offices').addColumn('map_version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.alterTable('offices').dropColumn('map_version').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
   '0002_user_preferences': m0002UserPreferences,
   '0003_signin_lockout': m0003SignInLockout,
   '0004_teams': m0004Teams,
+  '0005_office_map_version': m0005OfficeMapVersion,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -63,6 +63,8 @@ export interface OfficesTable {
   description: string;
   template: string;
   map_json: string;
+  /** Grows by one with every saved map; a save must name the version it replaces. */
+  map_version: Generated<number>;
   created_at: number;
 }
 

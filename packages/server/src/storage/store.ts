@@ -97,6 +97,7 @@ function toOffice(r: Selectable<OfficesTable>): Office {
     description: r.description,
     template: r.template,
     mapJson: r.map_json,
+    mapVersion: Number(r.map_version),
     createdAt: Number(r.created_at),
   };
 }
@@ -535,7 +536,7 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
       create: (o) =>
         guard(
           async () => {
-            const office: Office = { id: randomUUID(), ...o, createdAt: ctx.clock() };
+            const office: Office = { id: randomUUID(), ...o, mapVersion: 1, createdAt: ctx.clock() };
             await exec
               .insertInto('offices')
               .values({
@@ -570,6 +571,22 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             .orderBy('id')
             .execute();
           return rows.map(toOffice);
+        }),
+
+      replaceMap: (id, expectedVersion, mapJson) =>
+        guard(async () => {
+          // One conditional UPDATE: the version check and the write cannot be split by another save.
+          const updated = await exec
+            .updateTable('offices')
+            .set({ map_json: mapJson, map_version: sql<number>`map_version + 1` })
+            .where('id', '=', id)
+            .where('map_version', '=', expectedVersion)
+            .returning('map_version')
+            .executeTakeFirst();
+          if (updated) return Number(updated.map_version);
+          const current = await exec.selectFrom('offices').select('map_version').where('id', '=', id).executeTakeFirst();
+          if (!current) throw new StorageError('NOT_FOUND', `office ${id} not found`);
+          throw new StorageError('CONFLICT', `office ${id} has map version ${Number(current.map_version)}, not ${expectedVersion}`);
         }),
     },
 

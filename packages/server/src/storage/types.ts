@@ -45,6 +45,8 @@ export interface Office {
   description: string;
   template: string;
   mapJson: string;
+  /** 1 for the map the office was created with, one more for each map saved since. */
+  mapVersion: number;
   createdAt: number;
 }
 
@@ -157,6 +159,11 @@ export interface Store {
     byId(id: string): Promise<Office | undefined>;
     /** Ordered by createdAt, then name, then id. */
     listByOrg(orgId: string): Promise<Office[]>;
+    /**
+     * Replaces the map if it is still at `expectedVersion` and returns the new version: of two saves based on one
+     * version exactly one wins. NOT_FOUND when the office does not exist; CONFLICT when its map is at another version.
+     */
+    replaceMap(id: string, expectedVersion: number, mapJson: string): Promise<number>;
   };
   preferences: {
     /** The user's audio/video configuration as JSON text the service validates, or undefined when never saved. */

@@ -155,6 +155,9 @@ describe('authorisation matrix', () => {
       'POST /api/offices': { path: '/api/offices', body: { name: 'Matrix office', description: '', template: templates[0]!.id }, expect: signedIn(201) },
       'GET /api/offices/:officeId': { path: o, expect: ownOrgOnly(200) },
       'GET /api/offices/:officeId/map': { path: `${o}/map`, expect: ownOrgOnly(200) },
+      'GET /api/offices/:officeId/export.tar.gz': { path: `${o}/export.tar.gz`, expect: ownOrgOnly(200) },
+      // An empty object is not a Tiled map: an admin gets past authorisation to the type check.
+      'PUT /api/offices/:officeId/map': { path: `${o}/map`, body: {}, expect: { anonymous: 401, outsider: 404, member: 403, admin: 415 } },
       'GET /api/offices/:officeId/thumbnail.png': { path: `${o}/thumbnail.png`, expect: ownOrgOnly(200) },
       'GET /api/offices/:officeId/people': { path: `${o}/people`, expect: ownOrgOnly(200), check: noneOfOurs },
     };
