@@ -228,6 +228,8 @@ export class Gateway {
 
     // One office, one owner: join here, or hand the connection to the node that runs the office.
     let route: OfficeRoute;
+    // An owner that stays in the directory but refuses connections (a wrong NODE_URL) must not hold the client forever.
+    const giveUpAt = Date.now() + 20_000;
     for (;;) {
       try {
         route = await this.deps.ownership.route(office.id, context.forwardedToken !== undefined ? { forwarded: { token: context.forwardedToken } } : {});
@@ -243,6 +245,7 @@ export class Gateway {
         return undefined;
       });
       if (!upstream) {
+        if (Date.now() > giveUpAt) return this.fail(conn.socket, 'UNAVAILABLE', 'The office server cannot be reached; reconnecting.', CloseCodes.GOING_AWAY);
         // The owner died a moment ago; routing again waits for its lease to run out, then takes the office.
         await new Promise((r) => setTimeout(r, 250));
         continue;

@@ -180,11 +180,10 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
         continue;
       }
       emptySince.delete(id);
-      // Stop the engine before letting the lease go: ownership is dropped first inside release(), so a person arriving
-      // meanwhile waits for the lease instead of joining an engine that is about to stop.
-      const releasing = coordination.ownership.release(id);
+      // release() stops owning at once (before its round trip to Redis), so a person arriving meanwhile waits for the
+      // lease instead of joining the engine stopped here.
+      void coordination.ownership.release(id);
       registry.remove(id);
-      void releasing;
     }
   }, 15_000);
   releaseEmpty.unref();
