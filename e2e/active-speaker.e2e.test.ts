@@ -129,9 +129,14 @@ function frontChanges(log: StripEntry[], from = 0): { id: string; at: number; co
   return out;
 }
 
+/** How long a wait that includes connecting browsers to each other may take. */
+const SLOW_MACHINE_MS = 45_000;
+
 describe('active speaker in a meeting room of more than six', () => {
   const env = useServerAndBrowser();
 
+  // Seven browsers with live media share two cores with the server: setting up a six-way mesh took 10 s on a quiet
+  // machine and over 20 s on a busy one. The waits allow for that; the order and timing rules checked are unchanged.
   it('moves the speaker to the front only above six people, and follows a change of speaker', async () => {
     const started = Date.now();
     const contexts: BrowserContext[] = [];
@@ -173,11 +178,11 @@ describe('active speaker in a meeting room of more than six', () => {
     for (let i = 0; i < PEOPLE; i++) {
       const p = pages[i]!;
       if (i > 0) await joinFirstOffice(p);
-      const walk = walkTo(p, waiting[i]!);
+      const walk = walkTo(p, waiting[i]!, SLOW_MACHINE_MS);
       await p.waitForFunction(([x, y, w, h]) => {
         const s = window.__metaoffice!.self();
         return s.x < x! - 1 || s.x > x! + w! || s.y < y! - 1 || s.y > y! + h!;
-      }, [spawn.x, spawn.y, spawn.width, spawn.height], { timeout: 20_000 });
+      }, [spawn.x, spawn.y, spawn.width, spawn.height], { timeout: SLOW_MACHINE_MS });
       setUps.push((async () => {
         await joinCallsMutedWithoutCamera(p);
         await recordStrip(p);
@@ -191,11 +196,11 @@ describe('active speaker in a meeting room of more than six', () => {
 
     // Six walk in: one call of six, in the server's member order.
     const six = pages.slice(0, PROMOTE_ABOVE);
-    await Promise.all(six.map((p, i) => walkTo(p, spots[i]!)));
-    await expect.poll(() => callsOf(six), { timeout: 30_000, interval: 250 }).toEqual(six.map(() => `room:${PROMOTE_ABOVE}`));
+    await Promise.all(six.map((p, i) => walkTo(p, spots[i]!, SLOW_MACHINE_MS)));
+    await expect.poll(() => callsOf(six), { timeout: SLOW_MACHINE_MS, interval: 250 }).toEqual(six.map(() => `room:${PROMOTE_ABOVE}`));
     const members = (await pages[0]!.evaluate(() => window.__metaoffice!.call()!.members));
     const memberOrderFor = (self: string, all = members) => all.filter((id) => id !== self);
-    await Promise.all(six.map((p, i) => expect.poll(() => remoteOrder(p), { timeout: 15_000 }).toEqual(memberOrderFor(ids[i]!))));
+    await Promise.all(six.map((p, i) => expect.poll(() => remoteOrder(p), { timeout: SLOW_MACHINE_MS }).toEqual(memberOrderFor(ids[i]!))));
     console.log(`six in the room call, tiles in member order: ${Date.now() - started} ms`);
 
     // The speaker is last in the member order, so first in nobody's strip; the second speaker is in the middle.
@@ -208,20 +213,21 @@ describe('active speaker in a meeting room of more than six', () => {
 
     // Six people: the others hear the speaker (the tile says so) but the strip keeps the server's order.
     const listeners6 = six.filter((p) => p !== pageOf(speaker));
-    await Promise.all(listeners6.map((p) => p.locator(`.call-tiles > figure[data-user-id="${speaker}"][data-speaking="true"]`).waitFor({ timeout: 15_000 })));
+    await Promise.all(listeners6.map((p) => p.locator(`.call-tiles > figure[data-user-id="${speaker}"][data-speaking="true"]`).waitFor({ timeout: SLOW_MACHINE_MS })));
     for (const p of six) expect(await remoteOrder(p)).toEqual(memberOrderFor(ids[pages.indexOf(p)]!));
     const heardAfter = await Promise.all(listeners6.map(async (p) => (await stripLog(p)).find((e) => e.speaking.includes(speaker))!.at - speakerUnmutedAt));
     console.log(`microphone on → speaking mark on the speaker's tile, per listener: ${heardAfter.join(', ')} ms`);
 
     // The seventh walks in: above six, the speaker moves to the front for everyone else.
     const seventh = pages[PROMOTE_ABOVE]!;
-    await walkTo(seventh, spots[PROMOTE_ABOVE]!);
-    await expect.poll(() => callsOf(pages), { timeout: 30_000, interval: 250 }).toEqual(pages.map(() => `room:${PEOPLE}`));
+    await walkTo(seventh, spots[PROMOTE_ABOVE]!, SLOW_MACHINE_MS);
+    await expect.poll(() => callsOf(pages), { timeout: SLOW_MACHINE_MS, interval: 250 }).toEqual(pages.map(() => `room:${PEOPLE}`));
     console.log(`seven in the call: ${Date.now() - started} ms`);
     const members7 = await pages[0]!.evaluate(() => window.__metaoffice!.call()!.members);
     expect(members7.slice(0, PROMOTE_ABOVE)).toEqual(members);
     const listeners = pages.filter((p) => p !== pageOf(speaker));
-    await Promise.all(listeners.map((p) => expect.poll(async () => (await remoteOrder(p))[0], { timeout: 15_000, interval: 100 }).toBe(speaker)));
+    // The newcomer first connects to six people, the slowest step of all on a loaded machine.
+    await Promise.all(listeners.map((p) => expect.poll(async () => (await remoteOrder(p))[0], { timeout: p === seventh ? 3 * SLOW_MACHINE_MS : SLOW_MACHINE_MS, interval: 100 }).toBe(speaker)));
     // Everyone else keeps the member order behind the speaker.
     for (const p of listeners) {
       const self = ids[pages.indexOf(p)]!;
@@ -236,7 +242,7 @@ describe('active speaker in a meeting room of more than six', () => {
     }
 
     const shotPage = listeners.includes(pages[0]!) ? pages[0]! : listeners[0]!;
-    await shotPage.locator(`.call-tiles > figure[data-user-id="${speaker}"][data-speaking="true"]`).waitFor({ timeout: 10_000 });
+    await shotPage.locator(`.call-tiles > figure[data-user-id="${speaker}"][data-speaking="true"]`).waitFor({ timeout: SLOW_MACHINE_MS });
     // Small windows keep seven office screens affordable; the picture gets a laptop-sized one.
     await shotPage.setViewportSize({ width: 1280, height: 800 });
     await shotPage.waitForFunction(() => window.innerWidth === 1280);
@@ -247,7 +253,7 @@ describe('active speaker in a meeting room of more than six', () => {
     // The second speaker chimes in just as loud while the first still talks: the first keeps the front.
     const unmutedAt = await toggleMic(pageOf(second), true);
     const bothHeard = pages.filter((p) => p !== pageOf(speaker) && p !== pageOf(second));
-    await Promise.all(bothHeard.map((p) => p.locator(`.call-tiles > figure[data-user-id="${second}"][data-speaking="true"]`).waitFor({ timeout: 15_000 })));
+    await Promise.all(bothHeard.map((p) => p.locator(`.call-tiles > figure[data-user-id="${second}"][data-speaking="true"]`).waitFor({ timeout: SLOW_MACHINE_MS })));
     for (const p of bothHeard) expect((await remoteOrder(p))[0]).toBe(speaker);
 
     console.log(`both speakers heard, the first still in front: ${Date.now() - started} ms`);
@@ -255,7 +261,7 @@ describe('active speaker in a meeting room of more than six', () => {
     // The first speaker stops (mutes): the front goes to the second once the first has been quiet for the hold time.
     const mutedAt = await toggleMic(pageOf(speaker), false);
     const others = pages.filter((p) => p !== pageOf(second));
-    await Promise.all(others.map((p) => expect.poll(async () => (await remoteOrder(p))[0], { timeout: 15_000, interval: 100 }).toBe(second)));
+    await Promise.all(others.map((p) => expect.poll(async () => (await remoteOrder(p))[0], { timeout: SLOW_MACHINE_MS, interval: 100 }).toBe(second)));
     for (const p of others) {
       const self = ids[pages.indexOf(p)]!;
       expect(await remoteOrder(p)).toEqual([second, ...memberOrderFor(self, members7).filter((id) => id !== second)]);
@@ -288,5 +294,5 @@ describe('active speaker in a meeting room of more than six', () => {
     for (const { who, held } of holds) expect(held, `${who}: the first speaker's hold`).toBeGreaterThanOrEqual(SPEAKER_HOLD_MS - HOLD_MARGIN_MS);
     console.log(`total: ${Date.now() - started} ms`);
     await Promise.all(contexts.map((c) => c.close()));
-  }, 300_000);
+  }, 540_000);
 });

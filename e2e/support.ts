@@ -148,13 +148,16 @@ export function useServerAndBrowser(): { server: BuiltServer; browser: Browser }
   return env;
 }
 
-/** Walks the own avatar to a tile through the office screen's test hook and waits until it stands there. */
-export async function walkTo(page: Page, to: { x: number; y: number }): Promise<void> {
+/**
+ * Walks the own avatar to a tile through the office screen's test hook and waits until it stands there. The walk is
+ * paced by the page's frames, so several pages drawing at once on a busy machine walk slower: they may wait longer.
+ */
+export async function walkTo(page: Page, to: { x: number; y: number }, timeoutMs = 20_000): Promise<void> {
   await page.evaluate(([x, y]) => window.__metaoffice!.walkTo(x, y), [to.x, to.y] as const);
   await page.waitForFunction(([x, y]) => {
     const s = window.__metaoffice!.self();
     return s.x === x && s.y === y;
-  }, [to.x, to.y] as const, { timeout: 20_000 });
+  }, [to.x, to.y] as const, { timeout: timeoutMs });
 }
 
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
