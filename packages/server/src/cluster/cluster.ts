@@ -3,6 +3,7 @@ import type { ClusterConfig } from '../config.js';
 import { LocalNodeDirectory, RedisNodeDirectory, type NodeDirectory } from './node-directory.js';
 import { LeasedOwnership, SingleNodeOwnership, type OfficeOwnership } from './office-ownership.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
+import { parseJsonObject } from './wire.js';
 
 /**
  * What one node tells all the others. Sessions and offices are changed through whichever node got the HTTP request,
@@ -137,14 +138,9 @@ export function redisCoordination(cfg: ClusterConfig & { redisUrl: string }, log
 
 /** Messages from other nodes are checked like any input: a malformed one is dropped, never acted on. */
 function parseClusterMessage(text: string, selfId: string): ClusterMessage | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { from, msg } = v as { from?: unknown; msg?: unknown };
+  const v = parseJsonObject(text);
+  if (!v) return undefined;
+  const { from, msg } = v;
   if (from === selfId || typeof msg !== 'object' || msg === null) return undefined;
   const m = msg as Record<string, unknown>;
   if ((m.t === 'office.removed' || m.t === 'office.restart') && typeof m.officeId === 'string') return { t: m.t, officeId: m.officeId };

@@ -2,6 +2,7 @@ import { PersonView } from '@metaoffice/protocol';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import type { PresenceService } from '../office/presence-service.js';
+import { parseJsonObject } from './wire.js';
 
 export interface RedisPresenceBusOptions {
   /** For commands. Give it `maxRetriesPerRequest: null` (see `RedisPresenceBus.connectionOptions`). */
@@ -25,14 +26,9 @@ interface Announcement {
 const personCheck = TypeCompiler.Compile(PersonView);
 
 function parseAnnouncement(raw: string): Announcement | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { nodeId, orgId, person } = v as Record<string, unknown>;
+  const v = parseJsonObject(raw);
+  if (!v) return undefined;
+  const { nodeId, orgId, person } = v;
   if (typeof nodeId !== 'string' || nodeId === '' || typeof orgId !== 'string' || orgId === '' || !personCheck.Check(person)) return undefined;
   return { nodeId, orgId, person };
 }

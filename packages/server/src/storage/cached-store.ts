@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Office, Role, SpawnPreference, Store, User } from './types.js';
+import { parseJsonObject } from '../cluster/wire.js';
 
 /*
  * DESIGN §5: profiles, office configuration and audio/video preferences are cached; user identifiers (Entra object
@@ -528,14 +529,9 @@ export class RedisCacheInvalidation implements CacheInvalidationBus {
 
 /** A message is input like any other: anything malformed is ignored. */
 function parseInvalidation(text: string, selfOrigin: string): string[] | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { from, keys } = v as { from?: unknown; keys?: unknown };
+  const v = parseJsonObject(text);
+  if (!v) return undefined;
+  const { from, keys } = v;
   if (typeof from !== 'string' || from === selfOrigin || !Array.isArray(keys) || keys.length === 0) return undefined;
   if (keys.length > MAX_TOKENS) return ['*'];
   if (!keys.every((k): k is string => typeof k === 'string' && k.length > 0 && k.length <= MAX_TOKEN_LENGTH)) return undefined;
