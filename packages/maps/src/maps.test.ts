@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { LOOKS } from '../scripts/lib/avatars.js';
 import { generateAll } from '../scripts/lib/outputs.js';
-import { assetsDir, avatarFrame, avatarSheet, loadTemplateMap, templateThumbnailPath, templates, templatesDir, tileset } from './index.js';
+import { assetsDir, avatarFrame, avatarSheet, loadTemplateMap, templateThumbnailPath, templates, templatesDir, tileset, type OfficeTilesetJson } from './index.js';
 
 interface Property {
   name: string;
@@ -34,20 +34,6 @@ interface ObjectLayer {
   name: string;
   objects: MapObject[];
 }
-interface TilesetJson {
-  firstgid: number;
-  name: string;
-  image: string;
-  imagewidth: number;
-  imageheight: number;
-  tilewidth: number;
-  tileheight: number;
-  columns: number;
-  tilecount: number;
-  margin: number;
-  spacing: number;
-  tiles: { id: number; properties?: Property[] }[];
-}
 interface TiledMap {
   orientation: string;
   infinite: boolean;
@@ -56,7 +42,7 @@ interface TiledMap {
   tilewidth: number;
   tileheight: number;
   layers: (TileLayer | ObjectLayer)[];
-  tilesets: TilesetJson[];
+  tilesets: OfficeTilesetJson[];
   properties?: Property[];
 }
 
