@@ -1,7 +1,7 @@
 import { SESSION_COOKIE } from '@metaoffice/protocol';
 import type {
   AvPreferences,
-  CreateOfficeBody, ErrorCode, InviteInfo, InviteView, MeExport, MeView, OfficeView, PersonView, Problem, SignInBody, SignOutAllView, SignUpBody, TemplateView,
+  CreateOfficeBody, EditLeaseGranted, ErrorCode, InviteInfo, OfficeEditorView, OfficeMapSaved, InviteView, MeExport, MeView, OfficeView, PersonView, Problem, SignInBody, SignOutAllView, SignUpBody, TemplateView,
   TeamsConfigView, TeamsNudgeBody, TeamsNudgeView, TeamsOfficeView, TeamsSignInView, TeamsTabBody, TeamsTabQuery, TeamsTabSaved, TeamsTabView,
 } from '@metaoffice/protocol';
 
@@ -106,8 +106,37 @@ export class ApiClient {
   getOffice(id: string): Promise<OfficeView> {
     return this.request('GET', `/api/offices/${encodeURIComponent(id)}`);
   }
+  /** The office's map as Tiled JSON. */
   getOfficeMap(id: string): Promise<unknown> {
     return this.request('GET', `/api/offices/${encodeURIComponent(id)}/map`);
+  }
+  /**
+   * The office's map with its version (the ETag); `atLeastVersion` (from a `map` message) reads past a server cache
+   * that has not heard of the save yet.
+   */
+  async getOfficeMapVersion(id: string, atLeastVersion?: number): Promise<{ map: unknown; version: number | undefined }> {
+    let etag: string | null = null;
+    const map = await this.request('GET', `/api/offices/${encodeURIComponent(id)}/map${atLeastVersion ? `?version=${atLeastVersion}` : ''}`, undefined, false, {}, (res) => (etag = res.headers.get('etag')));
+    const version = Number(/^"(\d+)"$/.exec(etag ?? '')?.[1]);
+    return { map, version: Number.isSafeInteger(version) && version > 0 ? version : undefined };
+  }
+  /** Replaces the office's map (admins), if it is still at `replacesVersion`; 409 MAP_VERSION_CONFLICT otherwise. */
+  saveOfficeMap(id: string, map: unknown, replacesVersion: number): Promise<OfficeMapSaved> {
+    return this.request('PUT', `/api/offices/${encodeURIComponent(id)}/map`, map, false, { 'if-match': `"${replacesVersion}"` });
+  }
+  /** Who is editing the office now, if anyone. */
+  officeEditor(id: string): Promise<OfficeEditorView> {
+    return this.request('GET', `/api/offices/${encodeURIComponent(id)}/editor`);
+  }
+  /** Takes the office editor's lease (admins); 423 OFFICE_BEING_EDITED names whoever holds it. */
+  takeEditLease(id: string): Promise<EditLeaseGranted> {
+    return this.request('POST', `/api/offices/${encodeURIComponent(id)}/editor`);
+  }
+  async renewEditLease(id: string, token: number): Promise<void> {
+    await this.request('PUT', `/api/offices/${encodeURIComponent(id)}/editor`, { token });
+  }
+  async releaseEditLease(id: string, token: number): Promise<void> {
+    await this.request('DELETE', `/api/offices/${encodeURIComponent(id)}/editor`, { token });
   }
   people(officeId: string): Promise<PersonView[]> {
     return this.request('GET', `/api/offices/${encodeURIComponent(officeId)}/people`);
@@ -148,8 +177,15 @@ export class ApiClient {
     return this.request('GET', '/api/teams/offices');
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, binary = false): Promise<T> {
-    const headers: Record<string, string> = { accept: binary ? '*/*' : 'application/json' };
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    binary = false,
+    extraHeaders: Record<string, string> = {},
+    onResponse?: (res: Response) => void,
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: binary ? '*/*' : 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const cookie = this.jar ? this.cookieHeader() : undefined;
     if (cookie) headers.cookie = cookie;
@@ -165,6 +201,7 @@ export class ApiClient {
       throw new ApiError('UNAVAILABLE', 0, `server unreachable: ${(err as Error).message}`);
     }
     if (this.jar) this.keepCookie(res);
+    onResponse?.(res);
     if (binary && res.ok) return new Uint8Array(await res.arrayBuffer()) as T;
     const text = await res.text();
     const parsed: unknown = text ? safeJson(text) : undefined;

@@ -34,6 +34,8 @@ export interface ConnectionEvents {
   reaction: (avatarId: number, emoji: string) => void;
   /** Teams mode: the Teams meeting of the current conversation or room. */
   meeting: (m: { conversationId: string; joinWebUrl: string }) => void;
+  /** An admin saved a new version of the office's map; fetch it (the welcome's `office.mapUrl`) and redraw. */
+  map: (version: number) => void;
   /** Raw byte counts, for the load generator and diagnostics. */
   bytes: (received: number, kind: 'text' | 'binary') => void;
 }
@@ -449,6 +451,9 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         break;
       case 'meeting':
         this.emit('meeting', { conversationId: msg.conversationId, joinWebUrl: msg.joinWebUrl });
+        break;
+      case 'map':
+        this.emit('map', msg.version);
         break;
     }
   }

@@ -147,7 +147,8 @@ export const WelcomeMsg = Type.Object({
   protocol: Type.Integer(),
   tickMs: Type.Integer(),
   stepsPerSecond: Type.Number(),
-  office: Type.Object({ id: Id, name: Type.String(), mapUrl: Type.String() }),
+  /** `mapVersion`: the version of the map the office runs; a client holding another one fetches `mapUrl` again. */
+  office: Type.Object({ id: Id, name: Type.String(), mapUrl: Type.String(), mapVersion: Type.Optional(Type.Integer({ minimum: 1 })) }),
   self: AvatarInfo,
   spawn: SpawnState,
   people: Type.Array(PersonView),
@@ -214,7 +215,10 @@ export type WhoReplyMsg = Static<typeof WhoReplyMsg>;
 export const MeetingMsg = Type.Object({ t: Type.Literal('meeting'), conversationId: Type.String(), joinWebUrl: Type.String({ pattern: '^https://' }) });
 export type MeetingMsg = Static<typeof MeetingMsg>;
 
-export const ServerControl = Type.Union([MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
+/** An admin saved a new version of the office's map: fetch it from the welcome's `mapUrl` and draw it, staying connected. */
+export const MapMsg = Type.Object({ t: Type.Literal('map'), version: Type.Integer({ minimum: 1 }) });
+export type MapMsg = Static<typeof MapMsg>;
+export const ServerControl = Type.Union([MapMsg, MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export type PeopleMsg = Static<typeof PeopleMsg>;

@@ -42,6 +42,10 @@ export const ErrorCodes = [
   'WEAK_PASSWORD',
   /** A map upload replaces a version of the office's map that is no longer the current one (409). */
   'MAP_VERSION_CONFLICT',
+  /** Someone else holds the office's edit lease (423): one editor at a time; the message names them. */
+  'OFFICE_BEING_EDITED',
+  /** The editor's lease on an office ran out or was taken over (another tab); save nothing, take it again. */
+  'EDIT_LEASE_LOST',
   /** A destructive request did not carry the confirmation it needs (the organisation's name). */
   'CONFIRMATION_REQUIRED',
   /** The last admin cannot leave an organisation that still has other people in it. */

@@ -230,6 +230,15 @@ export const TeamsNudgeView = Type.Object({ outcome: Type.Union([Type.Literal('q
 export type TeamsNudgeView = Static<typeof TeamsNudgeView>;
 
 /** After an office's map was replaced by an uploaded Tiled map: the office, and the map's new version. */
+/** Who is editing an office's map now (the office editor's lease), if anyone. */
+export const OfficeEditorView = Type.Object({ editor: Type.Union([Type.Object({ userId: Type.String(), name: Type.String() }), Type.Null()]) });
+export type OfficeEditorView = Static<typeof OfficeEditorView>;
+/** The office editor's lease: renew it with `token` well within `ttlMs`, release it when done. */
+export const EditLeaseGranted = Type.Object({ token: Type.Integer({ minimum: 1 }), ttlMs: Type.Integer({ minimum: 1 }), mapVersion: Type.Integer({ minimum: 1 }) });
+export type EditLeaseGranted = Static<typeof EditLeaseGranted>;
+export const EditLeaseToken = Type.Object({ token: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false });
+export type EditLeaseToken = Static<typeof EditLeaseToken>;
+
 export const OfficeMapSaved = Type.Object({ office: OfficeView, mapVersion: Type.Integer({ minimum: 1 }) });
 export type OfficeMapSaved = Static<typeof OfficeMapSaved>;
 

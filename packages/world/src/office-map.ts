@@ -186,5 +186,6 @@ function freezeZone(z: Zone, mapWidth: number, mapHeight: number): Zone {
     height: z.height,
   };
   if (z.capacity !== undefined) zone.capacity = z.capacity;
+  if (z.member !== undefined) zone.member = z.member;
   return Object.freeze(zone);
 }

@@ -398,6 +398,22 @@ describe('validateTiledMap zones', () => {
     expectOnly(tmj, { path: '/layers/4/objects/2/properties/0/name', message: /a focus zone has no custom properties/ });
   });
 
+  it('keeps a desk\'s assigned member, and refuses one that is not a user id or sits on another kind', () => {
+    const ok = base();
+    zoneNamed(ok, 'Desk 1').properties = [{ name: 'member', type: 'string', value: '6f1c2d3e-0a1b-4c5d-8e9f-001122334455' }];
+    const result = validateTiledMap(ok, OPTIONS);
+    expect(result.ok).toBe(true);
+    const stored = result.ok ? OfficeMap.fromTiled(result.map).zones.find((z) => z.name === 'Desk 1') : undefined;
+    expect(stored?.member).toBe('6f1c2d3e-0a1b-4c5d-8e9f-001122334455');
+
+    const bad = base();
+    zoneNamed(bad, 'Desk 1').properties = [{ name: 'member', type: 'string', value: 'Ada <script>' }];
+    expectOnly(bad, { path: '/layers/4/objects/3/properties/0/value', message: /"member" must be a user id/ });
+    const onRoom = base();
+    zoneNamed(onRoom, 'Blue room').properties = [{ name: 'member', type: 'string', value: 'u1' }];
+    expectOnly(onRoom, { path: '/layers/4/objects/1/properties/0/name', message: /unknown custom property "member"; a meeting-room zone has only "capacity"/ });
+  });
+
   it('refuses an empty rectangle, one reaching outside and one on no floor', () => {
     const tmj = base();
     Object.assign(zoneNamed(tmj, 'Blue room'), { width: 0 });

@@ -78,7 +78,7 @@ type TileLayerName = (typeof TILE_LAYER_NAMES)[number];
 export const ZONE_PROPERTIES: Readonly<Record<ZoneKind, readonly string[]>> = Object.freeze({
   'meeting-room': ['capacity'],
   focus: [],
-  desk: [],
+  desk: ['member'],
   spawn: [],
 });
 
@@ -513,6 +513,8 @@ interface CheckedZone {
   width: number;
   height: number;
   capacity: number | undefined;
+  /** A desk's assigned person (their user id). */
+  member: string | undefined;
 }
 
 function readZones(
@@ -637,9 +639,9 @@ function readZone(
     }
   }
 
-  const capacity = zoneProperties(obj.properties, isZoneKind(kind) ? kind : undefined, limits, report);
+  const { capacity, member } = zoneProperties(obj.properties, isZoneKind(kind) ? kind : undefined, limits, report);
   if (problems.count > before || !isZoneKind(kind) || x === undefined || y === undefined || width === undefined || height === undefined) return undefined;
-  return { source: obj, id: obj.id as number, name: rawName, kind, x, y, width, height, capacity };
+  return { source: obj, id: obj.id as number, name: rawName, kind, x, y, width, height, capacity, member };
 }
 
 function covers(walkable: Uint8Array, mapWidth: number, x: number, y: number, width: number, height: number): boolean {
@@ -654,15 +656,16 @@ function zoneProperties(
   kind: ZoneKind | undefined,
   limits: MapLimits,
   report: (field: string, message: string) => void,
-): number | undefined {
-  if (value === undefined) return undefined;
+): { capacity?: number | undefined; member?: string | undefined } {
+  if (value === undefined) return {};
   if (!Array.isArray(value)) {
     report('properties', `"properties" must be an array (Tiled 1.2 or later), got ${show(value)}`);
-    return undefined;
+    return {};
   }
   const allowed = kind ? ZONE_PROPERTIES[kind] : [];
   const documented = allowed.length > 0 ? `a ${kind} zone has only ${allowed.map((p) => `"${p}"`).join(', ')}` : `a ${kind ?? 'zone'} zone has no custom properties`;
   let capacity: number | undefined;
+  let member: string | undefined;
   value.forEach((p: unknown, index) => {
     const field = `properties/${index}`;
     if (!isObject(p) || typeof p.name !== 'string') {
@@ -681,10 +684,21 @@ function zoneProperties(
       } else {
         capacity = p.value;
       }
+    } else if (p.name === 'member') {
+      if (p.type !== undefined && p.type !== 'string') {
+        report(`${field}/type`, `"member" must be a string property (the person's user id), got type ${show(p.type)}`);
+      } else if (typeof p.value !== 'string' || !MEMBER_ID.test(p.value)) {
+        report(`${field}/value`, `"member" must be a user id (1 to 64 letters, digits, "-" or "_"), got ${show(p.value)}`);
+      } else {
+        member = p.value;
+      }
     }
   });
-  return capacity;
+  return { capacity, member };
 }
+
+/** What a user id looks like (UUIDs in standalone mode, Entra object ids in Teams mode). */
+const MEMBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function normalisedMap(
   json: JsonObject,
@@ -727,6 +741,7 @@ function normalisedMap(
     x: z.x * TILE_SIZE,
     y: z.y * TILE_SIZE,
     ...(z.capacity !== undefined ? { properties: [{ name: 'capacity', type: 'int', value: z.capacity }] } : {}),
+    ...(z.member !== undefined ? { properties: [{ name: 'member', type: 'string', value: z.member }] } : {}),
   }));
   const layerSource = (name: TileLayerName) => tileLayers.find((l) => l.name === name)?.source;
   const layers: TiledLayerJson[] = [

@@ -389,5 +389,10 @@ function readZone(obj: unknown, fallbackLabel: string, mapWidth: number, mapHeig
     }
     zone.capacity = capacity;
   }
+  const member = propertyValue(obj.properties, 'member');
+  if (member !== undefined) {
+    if (typeof member !== 'string' || member === '') fail(`${label} has member ${show(member)}; it must be a user id`);
+    zone.member = member;
+  }
   return zone;
 }

@@ -12,6 +12,8 @@ export interface Zone {
   width: number;
   height: number;
   capacity?: number;
+  /** A desk's assigned person (user id); their name shows on the desk. */
+  member?: string;
 }
 
 export function isZoneKind(value: unknown): value is ZoneKind {

@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { ClusterConfig } from '../config.js';
 import { LocalNodeDirectory, RedisNodeDirectory, type NodeDirectory } from './node-directory.js';
 import { LeasedOwnership, SingleNodeOwnership, type OfficeOwnership } from './office-ownership.js';
+import { MemoryLeaseStore, type LeaseStore } from './lease.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { parseJsonObject } from './wire.js';
 
@@ -12,8 +13,8 @@ import { parseJsonObject } from './wire.js';
 export type ClusterMessage =
   | { t: 'disconnect'; which: { userId?: string; orgId?: string; tokenHash?: string }; message: string }
   | { t: 'office.removed'; officeId: string }
-  /** The office's configuration changed: its owner restarts the engine from the database. */
-  | { t: 'office.restart'; officeId: string };
+  /** A new version of the office's map was stored: its owner switches the engine to it (or restarts it). */
+  | { t: 'office.map'; officeId: string; version: number };
 
 /**
  * The coordination adapter (DESIGN §4): in-process on a single node, Redis in a cluster. Everything else talks to this
@@ -23,6 +24,8 @@ export interface Coordination {
   readonly nodeId: string;
   readonly ownership: OfficeOwnership;
   readonly directory: NodeDirectory;
+  /** Leases shared by every node (the office editor's), beside the office ownership leases. */
+  readonly leases: LeaseStore;
   /** The Redis command connection in a cluster (shared limits, jobs, presence); undefined on a single node. */
   readonly redis: Redis | undefined;
   /** A second connection for subscriptions (a subscribed Redis connection cannot send commands). */
@@ -46,6 +49,7 @@ export function localCoordination(): Coordination {
     nodeId: directory.nodeId,
     ownership: new SingleNodeOwnership(),
     directory,
+    leases: new MemoryLeaseStore(() => Date.now()),
     redis: undefined,
     subscriber: undefined,
     keyPrefix: 'metaoffice:',
@@ -90,8 +94,9 @@ export function redisCoordination(cfg: ClusterConfig & { redisUrl: string }, log
   const listeners: ((msg: ClusterMessage) => void)[] = [];
   const startHooks: (() => Promise<void> | undefined)[] = [];
   const dir = new RedisNodeDirectory({ redis, prefix: cfg.keyPrefix, nodeId: cfg.nodeId, ttlMs: 5000, refreshMs: 1000 });
+  const leases = new RedisLeaseStore(redis, `${cfg.keyPrefix}lease:`);
   const ownership = new LeasedOwnership({
-    store: new RedisLeaseStore(redis, `${cfg.keyPrefix}lease:`),
+    store: leases,
     directory: dir,
     nodeId: cfg.nodeId,
     ttlMs: cfg.leaseTtlMs,
@@ -105,6 +110,7 @@ export function redisCoordination(cfg: ClusterConfig & { redisUrl: string }, log
     nodeId: cfg.nodeId,
     ownership,
     directory: dir,
+    leases,
     redis,
     subscriber,
     keyPrefix: cfg.keyPrefix,
@@ -143,7 +149,8 @@ function parseClusterMessage(text: string, selfId: string): ClusterMessage | und
   const { from, msg } = v;
   if (from === selfId || typeof msg !== 'object' || msg === null) return undefined;
   const m = msg as Record<string, unknown>;
-  if ((m.t === 'office.removed' || m.t === 'office.restart') && typeof m.officeId === 'string') return { t: m.t, officeId: m.officeId };
+  if (m.t === 'office.removed' && typeof m.officeId === 'string') return { t: m.t, officeId: m.officeId };
+  if (m.t === 'office.map' && typeof m.officeId === 'string' && Number.isSafeInteger(m.version)) return { t: m.t, officeId: m.officeId, version: m.version as number };
   if (m.t === 'disconnect' && typeof m.message === 'string' && typeof m.which === 'object' && m.which !== null) {
     const w = m.which as Record<string, unknown>;
     const which: { userId?: string; orgId?: string; tokenHash?: string } = {};

@@ -315,7 +315,7 @@ export class Gateway {
       protocol: PROTOCOL_VERSION,
       tickMs: this.opts.tickMs,
       stepsPerSecond: this.opts.stepsPerSecond,
-      office: { id: office.id, name: office.name, mapUrl: `/api/offices/${office.id}/map` },
+      office: { id: office.id, name: office.name, mapUrl: `/api/offices/${office.id}/map`, mapVersion: engine.mapVersion },
       self,
       spawn: spawnState(pref),
       people: users.map((u) => this.deps.presence.view(u, lookOf(u.id))),

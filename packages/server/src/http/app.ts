@@ -27,6 +27,8 @@ import { PresenceService, lookOf } from '../office/presence-service.js';
 import { Gateway } from '../gateway/gateway.js';
 import { FORWARDED_HEADER } from '../gateway/forward.js';
 import { registerMapRoutes } from './map-routes.js';
+import { beingEdited, registerEditLeaseRoutes } from './edit-lease-routes.js';
+import { OfficeEditLeases } from '../office/edit-lease.js';
 import { Redis } from 'ioredis';
 import { localCoordination, redisCoordination, type Coordination } from '../cluster/cluster.js';
 import { RedisPresenceBus } from '../cluster/presence-bus.js';
@@ -189,9 +191,13 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
   releaseEmpty.unref();
   coordination.onMessage((msg) => {
     if (msg.t === 'disconnect') gateway.disconnect(msg.which, msg.message);
-    else if (msg.t === 'office.restart') {
-      gateway.evictOffice(msg.officeId, 'The office map changed; reloading it.');
-      registry.remove(msg.officeId);
+    else if (msg.t === 'office.map') {
+      if (!registry.get(msg.officeId)) return;
+      // Read past the cache: this message can overtake the cache invalidation of the same save.
+      void rawStore.offices.byId(msg.officeId).then(
+        (office) => office && office.mapVersion >= msg.version && switchMap(office.id, office.mapJson, office.mapVersion),
+        (err: unknown) => http.log.error({ err, officeId: msg.officeId }, 'loading a saved office map failed'),
+      );
     } else if (msg.t === 'office.removed') {
       gateway.evictOffice(msg.officeId);
       registry.remove(msg.officeId);
@@ -428,17 +434,38 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
   http.get('/api/offices/:officeId', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, response: { 200: OfficeView, ...problems } } }, async (req) =>
     officeView(await officeOf(req, (req.params as { officeId: string }).officeId)),
   );
-  http.get('/api/offices/:officeId/map', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, description: 'The office map as Tiled JSON (.tmj).' } }, async (req, reply) => {
-    const office = await officeOf(req, (req.params as { officeId: string }).officeId);
-    return reply.type('application/json').send(office.mapJson);
+  http.get('/api/offices/:officeId/map', {
+    preHandler: requireUser,
+    schema: {
+      tags: ['offices'],
+      params: OfficeIdParams,
+      querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })) }, { additionalProperties: false }),
+      description: 'The office map as Tiled JSON (.tmj); the ETag is its version. `?version=N` (from a `map` message) asks for at least that version.',
+    },
+  }, async (req, reply) => {
+    let office = await officeOf(req, (req.params as { officeId: string }).officeId);
+    const wanted = Number((req.query as { version?: string }).version ?? 0);
+    // Just saved on another node: this node's cached copy may not have heard yet.
+    if (office.mapVersion < wanted) office = (await rawStore.offices.byId(office.id)) ?? office;
+    return reply.type('application/json').header('etag', `"${office.mapVersion}"`).header('cache-control', 'no-store').send(office.mapJson);
   });
+  const editLeases = new OfficeEditLeases(coordination.leases);
+  const nameOf = async (userId: string) => (await store.users.byId(userId))?.name ?? 'someone who has left';
+  registerEditLeaseRoutes(http, { requireUser, requireAdmin, officeOf, leases: editLeases, nameOf });
   registerMapRoutes(http, {
     requireUser,
     requireAdmin,
     officeOf,
     officeView,
+    checkEditor: async (officeId, userId) => {
+      const editor = await editLeases.editor(officeId);
+      if (editor !== undefined && editor !== userId) throw await beingEdited(nameOf, editor);
+    },
     replaceMap: (officeId, expectedVersion, mapJson) => store.offices.replaceMap(officeId, expectedVersion, mapJson),
-    onMapChanged: (officeId) => restartOffice(officeId, 'The office map changed; reloading it.'),
+    onMapChanged: (officeId, mapJson, version) => {
+      switchMap(officeId, mapJson, version);
+      coordination.broadcast({ t: 'office.map', officeId, version });
+    },
   });
   http.get('/api/offices/:officeId/thumbnail.png', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams } }, async (req, reply) => {
     const office = await officeOf(req, (req.params as { officeId: string }).officeId);
@@ -534,13 +561,12 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
   return { http, store, auth, registry, presence, gateway, metrics, coordination, routes };
 
   /**
-   * The office's stored configuration changed under its engine (a new map): the engine stops wherever it runs, and its
-   * people reconnect to one started from the stored office, at their positions (or the nearest free tile).
+   * A new version of an office's map was stored. An engine running here switches to it with everyone connected. A map
+   * of another size cannot be swapped in place: the engine stops, and its people reconnect to one started from the
+   * stored office, at their positions (or the nearest free tile).
    */
-  function restartOffice(officeId: string, message: string): void {
-    gateway.evictOffice(officeId, message);
-    registry.remove(officeId);
-    coordination.broadcast({ t: 'office.restart', officeId });
+  function switchMap(officeId: string, mapJson: string, version: number): void {
+    if (!registry.applyMap(officeId, mapJson, version)) gateway.evictOffice(officeId, 'The office map changed size; reloading it.');
   }
 
   /** After an organisation is gone from the database: nobody stays connected to it, no engine keeps running for it. */

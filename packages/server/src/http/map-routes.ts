@@ -13,13 +13,15 @@ export interface MapRouteDeps {
   /** The office if the caller may see it (own organisation; in Teams mode, the office's team), else NOT_FOUND. */
   officeOf: (req: FastifyRequest, officeId: string) => Promise<Office>;
   officeView: (office: Office) => OfficeView;
+  /** Refuses (423) a save by anyone but the person holding the office editor's lease, if someone holds it. */
+  checkEditor: (officeId: string, userId: string) => Promise<void>;
   /**
    * Stores the map if the office's map is still at `expectedVersion` and returns the new version (store.offices.replaceMap):
    * StorageError CONFLICT when it moved on, NOT_FOUND when the office is gone.
    */
   replaceMap: (officeId: string, expectedVersion: number, mapJson: string) => Promise<number>;
   /** After a map was stored: the running office engine (wherever it runs) must switch to it. */
-  onMapChanged: (officeId: string, mapJson: string) => void;
+  onMapChanged: (officeId: string, mapJson: string, version: number) => void;
 }
 
 const staleMap = (expected: number, current?: number) => {
@@ -29,7 +31,7 @@ const staleMap = (expected: number, current?: number) => {
   ]);
 };
 
-const problems = { 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem, 428: Problem };
+const problems = { 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem, 423: Problem, 428: Problem };
 
 /**
  * Tiled import and export of an office's map (see docs/maps.md): members export, admins replace. The routes live in
@@ -84,7 +86,9 @@ export function registerMapRoutes(http: FastifyInstance, d: MapRouteDeps): void 
       onRequest: [
         d.requireAdmin,
         async (req) => {
-          officeOfUpload.set(req, await d.officeOf(req, (req.params as { officeId: string }).officeId));
+          const office = await d.officeOf(req, (req.params as { officeId: string }).officeId);
+          await d.checkEditor(office.id, req.user!.id);
+          officeOfUpload.set(req, office);
         },
       ],
       bodyLimit: MAX_MAP_UPLOAD_BYTES,
@@ -93,7 +97,7 @@ export function registerMapRoutes(http: FastifyInstance, d: MapRouteDeps): void 
         security,
         params: OfficeIdParams,
         headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 40 })) }),
-        description: `Replaces the office map with a Tiled map (.tmj as JSON, at most ${MAX_MAP_UPLOAD_BYTES / (1024 * 1024)} MB). Admins only. Say which version it replaces with If-Match (the ETag of the export or of the last save, or *), or upload a .tmj exported from MetaOffice, which says it itself; another version gives 409, neither gives 428. An invalid map changes nothing and gets 400 listing every problem with its layer and tile.`,
+        description: `Replaces the office map with a Tiled map (.tmj as JSON, at most ${MAX_MAP_UPLOAD_BYTES / (1024 * 1024)} MB). Admins only. Say which version it replaces with If-Match (the ETag of the export or of the last save, or *), or upload a .tmj exported from MetaOffice, which says it itself; another version gives 409, neither gives 428. While another admin has the office editor open, 423 names them. An invalid map changes nothing and gets 400 listing every problem with its layer and tile.`,
         response: { 200: OfficeMapSaved, 400: MapUploadProblem, ...problems },
       },
     }, async (req, reply) => {
@@ -114,7 +118,7 @@ export function registerMapRoutes(http: FastifyInstance, d: MapRouteDeps): void 
         throw err;
       }
       try {
-        d.onMapChanged(office.id, upload.mapJson);
+        d.onMapChanged(office.id, upload.mapJson, mapVersion);
       } catch (err) {
         // The map is stored; an engine that missed the news picks it up when it next starts.
         req.log.error({ err, officeId: office.id }, 'telling the office engine about its new map failed');

@@ -186,6 +186,51 @@ describe('OfficeEngine', () => {
     expect(e.conversationStateOf(c.avatarId)!.members.map((m) => m.userId).sort()).toEqual(['a', 'c']);
   });
 
+  it('switches to a new map of the same size in place: walls move people, unchanged rooms keep their calls, changed rooms re-form them', () => {
+    const rows = ['#########', '#SSS....#', '#.......#', '#.......#', '#########'];
+    const room = { kind: 'meeting-room' as const, x: 5, y: 1, width: 3, height: 3, name: 'Tiny room' };
+    const v1 = OfficeMap.fromTiled(tiledFromAscii(rows, { zones: [room] }));
+    const e = new OfficeEngine('o3', v1, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 0, now: () => clock });
+    const sinks = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+    const texts: string[][] = [[], [], []];
+    sinks.forEach((s, i) => (s.sendText = (t: string) => void texts[i]!.push(t)));
+    const a = joinAs(e, member('a'), { mode: 'default', resume: { x: 5, y: 1 } }, sinks[0]!, view);
+    joinAs(e, member('b'), { mode: 'default', resume: { x: 6, y: 2 } }, sinks[1]!, view);
+    const c = joinAs(e, member('c'), { mode: 'default', resume: { x: 2, y: 3 } }, sinks[2]!, view);
+    clock += 1000;
+    e.tick();
+    const call = e.conversationStateOf(a.avatarId)!.id;
+
+    // Version 2: a wall where c stands, the room as it was. c is moved next to it; the room's call carries on.
+    const v2 = OfficeMap.fromTiled(tiledFromAscii(['#########', '#SSS....#', '#.......#', '#.#.....#', '#########'], { zones: [room] }));
+    expect(e.replaceMap(v2, 2)).toBe(true);
+    expect(e.mapVersion).toBe(2);
+    expect(sinks[2]!.corrections.at(-1)).toMatchObject({ seq: 0, reason: 'teleport' });
+    const moved = e.positionOf(c.avatarId)!;
+    expect(v2.isWalkable(moved.x, moved.y)).toBe(true);
+    expect(Math.max(Math.abs(moved.x - 2), Math.abs(moved.y - 3))).toBe(1);
+    for (const t of texts) expect(t).toContain(JSON.stringify({ t: 'map', version: 2 }));
+    expect(e.map.isWalkable(2, 3)).toBe(false);
+    expect(e.handleMove(c.avatarId, { seq: 3, x: 2, y: 3, dir: 'down', moving: false }).ok).toBe(false);
+    clock += 1000;
+    e.tick();
+    expect(e.conversationStateOf(a.avatarId)!.id).toBe(call);
+
+    // Version 3: the room shrinks to b's corner. Its call ends, and the new rules apply at once: a is outside now.
+    const v3 = OfficeMap.fromTiled(tiledFromAscii(['#########', '#SSS....#', '#.......#', '#.#.....#', '#########'], { zones: [{ ...room, x: 6, width: 2 }] }));
+    expect(e.replaceMap(v3, 3)).toBe(true);
+    expect(e.conversationStateOf(a.avatarId)).toBeNull();
+    expect(texts[0]!.some((t) => t === JSON.stringify({ t: 'conversation', conversation: null }))).toBe(true);
+    expect(e.conversations.roomAt(5, 1)).toBeUndefined();
+    expect(e.conversations.roomAt(6, 1)?.name).toBe('Tiny room');
+
+    // A map of another size cannot be swapped in place: nothing changes, the caller restarts the office.
+    const bigger = OfficeMap.fromTiled(tiledFromAscii(['##########', '#SSS.....#', '##########']));
+    expect(e.replaceMap(bigger, 4)).toBe(false);
+    expect(e.mapVersion).toBe(3);
+    expect(e.map).toBe(v3);
+  });
+
   it('a client whose window covers the whole map still hears of arrivals after walking across it', () => {
     // 50x30 tiles: 5x3 cells. A 120x80 viewport covers it all from anywhere, so walking never changes that window.
     const small = OfficeMap.fromTiled(tiledFromAscii(['#'.repeat(50), ...Array.from({ length: 28 }, () => '#' + 'S'.repeat(48) + '#'), '#'.repeat(50)]));

@@ -147,7 +147,11 @@ export class OfficeEngine {
   /** Where recently disconnected users stood, so a reload or a dropped link resumes in place. */
   private readonly ghosts = new Map<string, { x: number; y: number; dir: Direction; until: number }>();
   /** Who talks with whom: walk-up conversations and meeting rooms, decided by the pure rules in `world`. */
-  readonly conversations: ConversationRules;
+  conversations: ConversationRules;
+  /** The map in force; replaced in place when an admin saves a new version of the same size (replaceMap). */
+  map: OfficeMap;
+  /** The stored version of `map` (1 for the map the office was created with). */
+  mapVersion: number;
   private chatSeq = 0;
   private nextAvatarId = 1;
   private tickNo = 0;
@@ -156,16 +160,67 @@ export class OfficeEngine {
 
   constructor(
     readonly officeId: string,
-    readonly map: OfficeMap,
+    map: OfficeMap,
     private readonly opts: EngineOptions,
+    mapVersion = 1,
   ) {
+    this.map = map;
+    this.mapVersion = mapVersion;
     this.aoi = new AoiGrid<Avatar>(map.width, map.height, opts.aoiCellTiles);
     this.now = opts.now ?? Date.now;
-    this.conversations = new ConversationRules({
-      cap: opts.conversationCap ?? 6,
-      stillMs: opts.conversationStillMs ?? 300,
+    this.conversations = this.rulesFor(map);
+  }
+
+  private rulesFor(map: OfficeMap): ConversationRules {
+    return new ConversationRules({
+      cap: this.opts.conversationCap ?? 6,
+      stillMs: this.opts.conversationStillMs ?? 300,
       rooms: map.zones.filter((z) => z.kind === 'meeting-room'),
     });
+  }
+
+  /**
+   * Switches to a new version of the map while everyone stays connected (an admin saved the office in the editor).
+   * Returns false, changing nothing, when the size differs: the area-of-interest grid is sized by the map, so the
+   * caller restarts the office instead. Everyone standing on a tile that became a wall is moved to the nearest free
+   * tile. If the meeting rooms changed, every call ends and forms again under the new rooms (a call keyed to a room
+   * that moved or shrank cannot carry on as it was); edits that leave the rooms alone keep every call running.
+   * Every client is told `{ t: 'map', version }` and fetches the new map itself: it can be megabytes, and each
+   * client needs it once, not once per engine tick.
+   */
+  replaceMap(map: OfficeMap, version: number): boolean {
+    if (map.width !== this.map.width || map.height !== this.map.height) return false;
+    const now = this.now();
+    const rooms = (m: OfficeMap) => JSON.stringify(m.zones.filter((z) => z.kind === 'meeting-room'));
+    const roomsChanged = rooms(map) !== rooms(this.map);
+    if (roomsChanged) {
+      for (const a of this.avatars.values()) this.conversations.remove(a.avatarId, now);
+      this.applyConversationChanges(this.conversations.evaluate(now));
+      this.conversations = this.rulesFor(map);
+    }
+    this.map = map;
+    this.mapVersion = version;
+    const notice = JSON.stringify({ t: 'map', version });
+    for (const a of this.avatars.values()) {
+      a.sink.sendText(notice);
+      if (!map.isWalkable(a.x, a.y)) {
+        const spot = this.nearestFreeTile(a, 20) ?? this.chooseStart(a.userId, { mode: 'default' });
+        this.occupy(a.x, a.y, -1);
+        a.x = spot.x;
+        a.y = spot.y;
+        this.occupy(a.x, a.y, 1);
+        a.moving = false;
+        this.relocate(a);
+        this.moved.add(a);
+        // A server-made jump, as with a teleport: the client places the avatar there and stops walking.
+        a.sink.sendBinary(encodeCorrection({ seq: 0, x: a.x, y: a.y, dir: a.dir, reason: 'teleport' }));
+        this.conversations.upsert(this.personState(a), now);
+      } else if (roomsChanged) {
+        this.conversations.upsert(this.personState(a), now);
+      }
+    }
+    // Ghosts were placed on the old map; a resume onto a wall is mended by chooseStart.
+    return true;
   }
 
   get size(): number {

@@ -11,7 +11,7 @@ export class OfficeRegistry {
   engineFor(office: Office): OfficeEngine {
     let e = this.engines.get(office.id);
     if (!e) {
-      e = new OfficeEngine(office.id, OfficeMap.fromTiled(JSON.parse(office.mapJson)), this.opts);
+      e = new OfficeEngine(office.id, OfficeMap.fromTiled(JSON.parse(office.mapJson)), this.opts, office.mapVersion);
       e.start();
       this.engines.set(office.id, e);
     }
@@ -30,6 +30,19 @@ export class OfficeRegistry {
     let n = 0;
     for (const e of this.engines.values()) n += e.size;
     return n;
+  }
+
+  /**
+   * A new version of an office's map was stored. A running engine switches to it in place when it is the same size;
+   * otherwise it is stopped and forgotten, and `false` tells the caller to send its people to a fresh one.
+   * An engine already at this version or a later one is left alone (a cluster message that arrived late).
+   */
+  applyMap(officeId: string, mapJson: string, version: number): boolean {
+    const e = this.engines.get(officeId);
+    if (!e || e.mapVersion >= version) return true;
+    if (e.replaceMap(OfficeMap.fromTiled(JSON.parse(mapJson)), version)) return true;
+    this.remove(officeId);
+    return false;
   }
 
   /** Stops and forgets the engine of a deleted office. */

@@ -8,6 +8,7 @@ import { nodeSocketFactory } from '@metaoffice/client/node';
 import { OFFICE_TILESET_FILE, assetsDir, loadOfficeTileset, loadTemplateMap, tileset } from '@metaoffice/maps';
 import { ErrorCodes, type OfficeView } from '@metaoffice/protocol';
 import { OfficeMap, type TiledMapJson, type TiledObjectJson, type TiledTileLayerJson } from '@metaoffice/world';
+import { hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
 import { untar } from '../export/tar.js';
 import { buildApp } from '../http/app.js';
@@ -35,11 +36,12 @@ describe('office map import and export (Tiled)', () => {
     store = await openStore({ sqlitePath: dbPath });
     await store.migrate();
     app = await buildApp(config, store, { logger: false });
-    // A saved map restarts the office's engine (from the stored office); the test records which offices restarted.
-    const remove = app.registry.remove.bind(app.registry);
-    app.registry.remove = (officeId: string) => {
+    // A saved map reaches the office's engine (switched in place, or restarted when the size changed); the test
+    // records which offices were told.
+    const applyMap = app.registry.applyMap.bind(app.registry);
+    app.registry.applyMap = (officeId: string, mapJson: string, version: number) => {
       changes.push(officeId);
-      remove(officeId);
+      return applyMap(officeId, mapJson, version);
     };
     await app.http.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.http.server.address();
@@ -182,7 +184,7 @@ describe('office map import and export (Tiled)', () => {
     expect(changes).toHaveLength(1);
   });
 
-  it('people in the office when its map is replaced land on the new map, moved off a tile that became a wall', async () => {
+  it('people in the office when its map is replaced stay connected, are told the new version, and are moved off a tile that became a wall', async () => {
     const conn = new OfficeConnection({
       url: url.replace(/^http/, 'ws') + '/ws',
       officeId: office.id,
@@ -190,26 +192,88 @@ describe('office map import and export (Tiled)', () => {
       socketFactory: nodeSocketFactory(() => member.cookieHeader()),
       reconnect: { minMs: 50, maxMs: 500 },
     });
+    const versions: number[] = [];
+    const states: string[] = [];
+    conn.on('map', (v) => versions.push(v));
     conn.connect();
     try {
       await until(() => conn.self !== undefined, 10_000, 'the member in the office');
+      conn.on('state', (st) => states.push(st));
       const before = { x: conn.self!.x, y: conn.self!.y };
       const { map, etag } = await exportedTmj();
       const walls = layerOf(map, 'walls');
       walls.data[before.y * map.width + before.x] = walls.data.find((gid) => gid !== 0)!;
       const res = await upload(admin, JSON.stringify(map), { 'if-match': etag! });
       expect(res.status, await res.clone().text()).toBe(200);
+      const { mapVersion } = (await res.json()) as { mapVersion: number };
       expect(changes).toEqual([office.id]);
-      // The engine restarted from the stored map; the member's app reconnected by itself and resumed next to where
-      // they stood, which is a wall now.
-      await until(() => conn.state === 'open' && conn.self !== undefined && (conn.self.x !== before.x || conn.self.y !== before.y), 10_000, 'the member moved off the new wall');
+      // The engine switched to the stored map with the member still connected; they were moved next to where they
+      // stood, which is a wall now, and told which version to fetch.
+      await until(() => conn.self !== undefined && (conn.self.x !== before.x || conn.self.y !== before.y), 10_000, 'the member moved off the new wall');
+      await until(() => versions.length > 0, 5_000, 'the map notice');
+      expect(versions).toEqual([mapVersion]);
+      expect(states).toEqual([]);
+      expect(conn.state).toBe('open');
       const rules = OfficeMap.fromTiled(JSON.parse(await storedMap(admin)));
       expect(rules.isWalkable(before.x, before.y)).toBe(false);
       expect(rules.isWalkable(conn.self!.x, conn.self!.y)).toBe(true);
       expect(Math.max(Math.abs(conn.self!.x - before.x), Math.abs(conn.self!.y - before.y))).toBe(1);
+      // The new map is what the engine now enforces: a step back onto the wall is corrected.
+      expect(app.registry.get(office.id)!.mapVersion).toBe(mapVersion);
+      expect(app.registry.get(office.id)!.map.isWalkable(before.x, before.y)).toBe(false);
     } finally {
       conn.close();
     }
+  });
+
+  it('one editor at a time: the editor lease names its holder, refuses other admins and their saves, and is given back', async () => {
+    // A second admin of the same organisation (invites make members, so the account is made in the store).
+    const adminMe = (await admin.me()).user;
+    const adminId = adminMe.id;
+    const email = uniqueEmail('second-admin');
+    await store.users.create({ orgId: adminMe.orgId, email, name: 'Second Admin', role: 'admin', passwordHash: await hashPassword('second-admin-maps-pass', 10) });
+    const second = new ApiClient({ baseUrl: url, cookieJar: true });
+    await second.signIn({ email, password: 'second-admin-maps-pass' });
+
+    expect(await member.officeEditor(office.id)).toEqual({ editor: null });
+    const lease = await admin.takeEditLease(office.id);
+    expect(lease).toEqual({ token: expect.any(Number), ttlMs: 30_000, mapVersion: await mapVersionOf(office.id) });
+    expect(await member.officeEditor(office.id)).toEqual({ editor: { userId: adminId, name: 'Admin' } });
+
+    // Another admin can neither take the editor nor save a map meanwhile; a member cannot take it at all.
+    const refused = await second.takeEditLease(office.id).catch((e: unknown) => e as { code: string; status: number; message: string });
+    expect(refused).toMatchObject({ code: 'OFFICE_BEING_EDITED', status: 423, message: expect.stringContaining('being edited by Admin') });
+    expect(await member.takeEditLease(office.id).catch((e: unknown) => (e as { code: string }).code)).toBe('FORBIDDEN');
+    const { text } = await exportedTmj();
+    await expectNothingChanged(async () => {
+      const res = await upload(second, text);
+      expect(res.status).toBe(423);
+      expect((await problemOf(res)).code).toBe('OFFICE_BEING_EDITED');
+    });
+    // The editor renews; a wrong token is refused; the holder's own save goes through.
+    await admin.renewEditLease(office.id, lease.token);
+    expect(await admin.renewEditLease(office.id, lease.token + 1000).catch((e: unknown) => (e as { code: string }).code)).toBe('EDIT_LEASE_LOST');
+    const saved = await admin.saveOfficeMap(office.id, JSON.parse(text), lease.mapVersion);
+    expect(saved.mapVersion).toBe(lease.mapVersion + 1);
+    // A stale save from the editor (the version it opened) is refused like any other.
+    expect(await admin.saveOfficeMap(office.id, JSON.parse(text), lease.mapVersion).catch((e: unknown) => (e as { code: string }).code)).toBe('MAP_VERSION_CONFLICT');
+
+    // Opening the editor again (a second tab) takes the lease over; the first tab's renewal learns it.
+    const again = await admin.takeEditLease(office.id);
+    expect(again.token).toBeGreaterThan(lease.token);
+    const lost = await admin.renewEditLease(office.id, lease.token).catch((e: unknown) => e as { code: string; message: string });
+    expect(lost).toMatchObject({ code: 'EDIT_LEASE_LOST', message: expect.stringContaining('you, in another window') });
+    // Releasing with an old token does nothing; with the current one frees the office for the next admin.
+    await admin.releaseEditLease(office.id, lease.token);
+    expect((await member.officeEditor(office.id)).editor?.userId).toBe(adminId);
+    await admin.releaseEditLease(office.id, again.token);
+    expect(await member.officeEditor(office.id)).toEqual({ editor: null });
+    const theirs = await second.takeEditLease(office.id);
+    await second.releaseEditLease(office.id, theirs.token);
+    // Bad input is a typed 400, and another organisation's office is not found.
+    const bad = await fetch(`${url}/api/offices/${office.id}/editor`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie: admin.cookieHeader()! }, body: JSON.stringify({ token: 'x' }) });
+    expect(bad.status).toBe(400);
+    expect(await outsider.takeEditLease(office.id).catch((e: unknown) => (e as { status: number }).status)).toBe(404);
   });
 
   it('refuses an invalid map with every problem, its layer and tile, and changes nothing', async () => {
