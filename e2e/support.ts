@@ -27,6 +27,10 @@ export interface OfficeProbe {
   stats(): Promise<PeerStats[]>;
   walkTo(x: number, y: number): void;
   setStatus(availability: string): void;
+  /** The connection's state: 'connecting', 'open' or 'closed'. */
+  state(): string;
+  /** Whether the drawn map blocks a tile (walls, furniture), as the own avatar's movement sees it. */
+  tileBlocked(x: number, y: number): boolean | undefined;
   firstRemoteFrameMs?: number;
   lastCallClosedMs?: number;
 }

@@ -2,7 +2,7 @@ import {
   BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeAoi, decodeCorrection, decodeWorld, encodeMove,
   parseServerControl,
   type AvatarInfo, type AvatarMove, type PresenceUpdate, type ChatMsg, type ChosenAvailability, type ConversationState, type CorrectionFrame, type Direction,
-  type ErrorCode, type IceServer, type PersonView, type Reaction, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
+  type ErrorCode, type IceServer, type PersonView, type Reaction, type RosterReplyMsg, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
 } from '@metaoffice/protocol';
 import { Emitter } from './emitter.js';
 
@@ -34,6 +34,8 @@ export interface ConnectionEvents {
   reaction: (avatarId: number, emoji: string) => void;
   /** Teams mode: the Teams meeting of the current conversation or room. */
   meeting: (m: { conversationId: string; joinWebUrl: string }) => void;
+  /** The answer to requestRoster(): everyone in the office by room. */
+  roster: (roster: RosterReplyMsg) => void;
   /** An admin saved a new version of the office's map; fetch it (the welcome's `office.mapUrl`) and redraw. */
   map: (version: number) => void;
   /** Raw byte counts, for the load generator and diagnostics. */
@@ -188,6 +190,11 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
 
   teleport(userId: string): void {
     this.sendControl({ t: 'teleport', userId });
+  }
+
+  /** Asks who is in which room of the office (answered with a 'roster' event); at most every 2 s. */
+  requestRoster(): void {
+    this.sendControl({ t: 'roster' });
   }
 
   setSpawn(mode: 'default' | 'saved' | 'here'): void {
@@ -454,6 +461,9 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         break;
       case 'map':
         this.emit('map', msg.version);
+        break;
+      case 'roster':
+        this.emit('roster', msg);
         break;
     }
   }

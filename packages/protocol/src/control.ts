@@ -108,7 +108,10 @@ export const WhoMsg = Type.Object(
   { additionalProperties: false },
 );
 
-const clientMessages = [WhoMsg, PeopleWatchMsg, HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
+/** Who is in the office, room by room: the list view of the office (keyboard and screen-reader users). */
+export const RosterMsg = Type.Object({ t: Type.Literal('roster') }, { additionalProperties: false });
+
+const clientMessages = [RosterMsg, WhoMsg, PeopleWatchMsg, HelloMsg, ViewportMsg, LocateMsg, TeleportMsg, SpawnSetMsg, StatusSetMsg, PingMsg, ConversationLockMsg, RtcSignalMsg, ChatSendMsg, ReactMsg] as const;
 export const ClientControl = Type.Union([...clientMessages]);
 export type ClientControl = Static<typeof ClientControl>;
 export type HelloMsg = Static<typeof HelloMsg>;
@@ -215,10 +218,25 @@ export type WhoReplyMsg = Static<typeof WhoReplyMsg>;
 export const MeetingMsg = Type.Object({ t: Type.Literal('meeting'), conversationId: Type.String(), joinWebUrl: Type.String({ pattern: '^https://' }) });
 export type MeetingMsg = Static<typeof MeetingMsg>;
 
+/** The answer to `roster`: everyone in the office by meeting room or focus area (map order), then the open floor. */
+export const RosterReplyMsg = Type.Object({
+  t: Type.Literal('roster'),
+  zones: Type.Array(Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    kind: Type.Union([Type.Literal('meeting-room'), Type.Literal('focus')]),
+    capacity: Type.Optional(Type.Integer()),
+    people: Type.Array(Type.String()),
+  })),
+  /** User ids of the people standing outside every room and focus area. */
+  elsewhere: Type.Array(Type.String()),
+});
+export type RosterReplyMsg = Static<typeof RosterReplyMsg>;
+
 /** An admin saved a new version of the office's map: fetch it from the welcome's `mapUrl` and draw it, staying connected. */
 export const MapMsg = Type.Object({ t: Type.Literal('map'), version: Type.Integer({ minimum: 1 }) });
 export type MapMsg = Static<typeof MapMsg>;
-export const ServerControl = Type.Union([MapMsg, MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
+export const ServerControl = Type.Union([RosterReplyMsg, MapMsg, MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export type PeopleMsg = Static<typeof PeopleMsg>;

@@ -15,6 +15,9 @@ import { Splash } from './components.js';
 import { mark } from './timeline.js';
 import './styles.css';
 
+/** The editor is for admins and now and then: its own chunk, fetched when opened. */
+const OfficeEditor = lazy(() => import('./editor/OfficeEditor.js'));
+
 // A direct visit to an office starts everything now: the Phaser chunk, the map and images, and the office
 // connection, in parallel with the session check, because the time to the own avatar on screen is what people feel.
 {
@@ -119,6 +122,11 @@ function App() {
       {route.name === 'office' && (
         <OfficeRoute key={route.officeId} officeId={route.officeId} />
       )}
+      {route.name === 'editor' && (
+        <Suspense fallback={<Splash label="Opening the editor…" />}>
+          <OfficeEditor key={route.officeId} officeId={route.officeId} />
+        </Suspense>
+      )}
       {route.name === 'notFound' && <NotFoundPage />}
     </SessionContext.Provider>
   );
@@ -134,6 +142,8 @@ function titleFor(name: string): string {
       return 'Join · MetaOffice';
     case 'office':
       return 'Office · MetaOffice';
+    case 'editor':
+      return 'Edit office · MetaOffice';
     case 'account':
       return 'Account · MetaOffice';
     default:

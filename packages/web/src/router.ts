@@ -12,6 +12,7 @@ export type Route =
   | { name: 'offices' }
   | { name: 'account' }
   | { name: 'office'; officeId: string }
+  | { name: 'editor'; officeId: string }
   | { name: 'teams'; page: TeamsPage; officeId: string | null }
   | { name: 'notFound' };
 
@@ -36,6 +37,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (invite?.[1]) return { name: 'invite', token: decodeURIComponent(invite[1]) };
   const teamsPage = teamsPages[path];
   if (teamsPage) return { name: 'teams', page: teamsPage, officeId: new URLSearchParams(search).get('office') };
+  const editor = /^\/office\/([^/]+)\/edit$/.exec(path);
+  if (editor?.[1]) return { name: 'editor', officeId: decodeURIComponent(editor[1]) };
   const office = /^\/office\/([^/]+)$/.exec(path);
   if (office?.[1]) return { name: 'office', officeId: decodeURIComponent(office[1]) };
   return { name: 'notFound' };

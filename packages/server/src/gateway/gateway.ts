@@ -69,6 +69,8 @@ export interface AcceptContext extends ForwardedRequest {
 export class Gateway {
   private readonly byUser = new Map<string, Connection>();
   private readonly byOrg = new Map<string, Set<Connection>>();
+  /** When each connection last asked for the office list (`roster`). */
+  private readonly rosterAskedAt = new WeakMap<Connection, number>();
   /** People-panel changes not yet sent, per organisation, newest per person. */
   private readonly peopleOutbox = new Map<string, Map<string, PersonView>>();
   private sessionTimer: ReturnType<typeof setInterval> | undefined;
@@ -373,6 +375,15 @@ export class Gateway {
       case 'ping':
         this.sendText(conn, JSON.stringify({ t: 'pong', n: msg.n, serverTime: Date.now() }));
         return;
+      case 'roster': {
+        // The whole office in one answer (hundreds of kilobytes at 10,000 people): once per 2 s per connection, and
+        // built at most once a second per office however many ask.
+        const now = Date.now();
+        if (now - (this.rosterAskedAt.get(conn) ?? 0) < 2000) return this.reject(conn, 'RATE_LIMITED', 'Ask for the office list at most every 2 seconds.', msg.t);
+        this.rosterAskedAt.set(conn, now);
+        this.sendText(conn, engine.rosterText(now));
+        return;
+      }
       case 'locate': {
         const p = engine.locate(msg.userId);
         if (!p) return this.reject(conn, 'PERSON_NOT_FOUND', 'That person is not in this office right now.', 'locate');

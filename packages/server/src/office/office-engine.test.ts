@@ -231,6 +231,35 @@ describe('OfficeEngine', () => {
     expect(e.map).toBe(v3);
   });
 
+  it('lists the office by room: people in each meeting room and focus area in map order, then the open floor', () => {
+    const map = OfficeMap.fromTiled(
+      tiledFromAscii(['##########', '#SSS.....#', '#........#', '#........#', '##########'], {
+        zones: [
+          { kind: 'meeting-room', x: 5, y: 1, width: 2, height: 2, name: 'Blue room', capacity: 4 },
+          { kind: 'focus', x: 7, y: 1, width: 2, height: 3, name: 'Quiet' },
+          { kind: 'desk', x: 1, y: 3, width: 1, height: 1, name: 'Desk 1' },
+        ],
+      }),
+    );
+    const e = new OfficeEngine('o4', map, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 0, now: () => clock });
+    const ada = joinAs(e, member('ada'), { mode: 'default', resume: { x: 5, y: 2 } }, new RecordingSink(), view);
+    joinAs(e, member('bob'), { mode: 'default', resume: { x: 8, y: 3 } }, new RecordingSink(), view);
+    joinAs(e, member('cy'), { mode: 'default', resume: { x: 1, y: 3 } }, new RecordingSink(), view);
+    expect(e.roster()).toEqual({
+      t: 'roster',
+      zones: [
+        { id: expect.any(String), name: 'Blue room', kind: 'meeting-room', capacity: 4, people: ['ada'] },
+        { id: expect.any(String), name: 'Quiet', kind: 'focus', people: ['bob'] },
+      ],
+      elsewhere: ['cy'],
+    });
+    // Built once a second at most: a second ask within it gets the same text, a later one sees the change.
+    const first = e.rosterText(1_000);
+    e.leave(ada.avatarId);
+    expect(e.rosterText(1_500)).toBe(first);
+    expect(JSON.parse(e.rosterText(2_000)).zones[0].people).toEqual([]);
+  });
+
   it('a client whose window covers the whole map still hears of arrivals after walking across it', () => {
     // 50x30 tiles: 5x3 cells. A 120x80 viewport covers it all from anywhere, so walking never changes that window.
     const small = OfficeMap.fromTiled(tiledFromAscii(['#'.repeat(50), ...Array.from({ length: 28 }, () => '#' + 'S'.repeat(48) + '#'), '#'.repeat(50)]));

@@ -1,7 +1,7 @@
 import {
   encodeAoi, encodeCorrection, encodeWorld, type AvatarEnter, type PresenceUpdate,
   type Activity, type AvatarInfo, type AvatarMove, type Availability, type ConversationState, type CorrectionReason, type Direction,
-  type ErrorCode, type MoveFrame, type RtcSignal,
+  type ErrorCode, type MoveFrame, type RosterReplyMsg, type RtcSignal,
 } from '@metaoffice/protocol';
 import {
   AoiGrid, ConversationRules, EMPTY_RECT, OfficeMap, StepRateLimiter, checkStep, nearestWalkable,
@@ -684,6 +684,33 @@ export class OfficeEngine {
     }
     (asker.outbox ??= []).push(JSON.stringify({ t: 'who', people }));
   }
+
+  /**
+   * Everyone in the office by meeting room and focus area (in map order), then the rest: the office as a list, for
+   * people who cannot use the map. One pass over the avatars; each avatar's zones come from the map's tile index.
+   */
+  roster(): RosterReplyMsg {
+    const zones = this.map.zones.filter((z) => z.kind === 'meeting-room' || z.kind === 'focus');
+    const byZone = new Map<string, string[]>(zones.map((z) => [z.id, []]));
+    const elsewhere: string[] = [];
+    for (const a of this.avatars.values()) {
+      const here = this.map.zonesAt(a.x, a.y).find((z) => byZone.has(z.id));
+      if (here) byZone.get(here.id)!.push(a.userId);
+      else elsewhere.push(a.userId);
+    }
+    return {
+      t: 'roster',
+      zones: zones.map((z) => ({ id: z.id, name: z.name, kind: z.kind as 'meeting-room' | 'focus', ...(z.capacity ? { capacity: z.capacity } : {}), people: byZone.get(z.id)! })),
+      elsewhere,
+    };
+  }
+
+  /** `roster()` as sent, built at most once a second: many people may have the list open at once. */
+  rosterText(now = this.now()): string {
+    if (!this.rosterCache || now - this.rosterCache.at >= 1000) this.rosterCache = { at: now, text: JSON.stringify(this.roster()) };
+    return this.rosterCache.text;
+  }
+  private rosterCache: { at: number; text: string } | undefined;
 
   conversationStateOf(avatarId: number): ConversationState | null {
     const c = this.conversations.conversationOf(avatarId);

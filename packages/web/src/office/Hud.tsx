@@ -291,3 +291,23 @@ export function PeopleIcon() {
     </svg>
   );
 }
+
+export function EditIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinejoin="round">
+      <path d="M10.8 2.6l2.6 2.6-7.6 7.6-3.2.6.6-3.2z" />
+      <path d="M9.4 4l2.6 2.6" />
+    </svg>
+  );
+}
+
+export function ListIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round">
+      <path d="M5.5 4h8M5.5 8h8M5.5 12h8" />
+      <circle cx="2.6" cy="4" r="0.6" fill="currentColor" />
+      <circle cx="2.6" cy="8" r="0.6" fill="currentColor" />
+      <circle cx="2.6" cy="12" r="0.6" fill="currentColor" />
+    </svg>
+  );
+}

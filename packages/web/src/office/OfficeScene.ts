@@ -8,7 +8,7 @@ import {
 } from 'grid-engine';
 import type { Availability, AvatarInfo, AvatarMove, CorrectionReason, Direction } from '@metaoffice/protocol';
 import { NameLabel } from './NameLabel.js';
-import { RoomTag, roomsOf } from './RoomTag.js';
+import { RoomTag, desksOf, roomsOf } from './RoomTag.js';
 import { mark } from '../timeline.js';
 
 export const TILE = 32;
@@ -27,6 +27,8 @@ const TILES_ACROSS_SHORT_SIDE = 12;
 export interface SceneAssets {
   /** Parsed Tiled JSON of the office. */
   map: unknown;
+  /** Its version (the server's ETag), to tell whether a newer one was saved meanwhile. */
+  mapVersion?: number | undefined;
   /** Tileset images by tileset name as the map names them. */
   tilesets: ReadonlyMap<string, HTMLImageElement>;
   /** The avatar sheet: 32x32 frames, 12 columns, grid-engine's standard layout. */
@@ -112,6 +114,10 @@ export class OfficeScene extends Phaser.Scene {
   readonly ready: Promise<void> = new Promise((r) => (this.readyResolve = r));
   private subscriptions: { unsubscribe(): void }[] = [];
   private roomTags: RoomTag[] = [];
+  /** The Tiled JSON drawn now: the assets' map, then each version saved while the office is open. */
+  private mapJson: unknown;
+  /** Names of the organisation's people, for desks assigned to them. */
+  private personNames: ReadonlyMap<string, string> = new Map();
 
   constructor(
     private readonly assets: SceneAssets,
@@ -149,10 +155,8 @@ export class OfficeScene extends Phaser.Scene {
     this.cameras.main.setBounds(0, 0, this.map.widthInPixels, this.map.heightInPixels);
     this.cameras.main.setRoundPixels(true);
 
-    for (const room of roomsOf(this.assets.map)) {
-      const text = room.kind === 'focus' ? `${room.name} · focus` : room.capacity ? `${room.name} · up to ${room.capacity}` : room.name;
-      this.roomTags.push(new RoomTag(this, room.x + 4, room.y + 4, text, room.kind, this.cssZoom, this.textResolution()));
-    }
+    this.mapJson = this.assets.map;
+    this.drawRoomTags();
     this.setUpKeyboard();
     this.setUpPointer();
     this.subscribeToOwnMovement();
@@ -169,6 +173,55 @@ export class OfficeScene extends Phaser.Scene {
   }
 
   // ---- commands from the connection layer ------------------------------------------------------------------------
+
+  /**
+   * Draws a newly saved version of the map in place, with everyone where they are: changed tiles are replaced,
+   * their collision re-read, and the room and desk tags redrawn. Returns false, drawing nothing, when the new map
+   * has another size (the caller builds the office again).
+   */
+  applyMap(mapJson: unknown): boolean {
+    if (!this.created) return false;
+    const next = mapJson as { width?: number; height?: number; layers?: { type?: string; name?: string; data?: number[] }[] };
+    if (next.width !== this.map.width || next.height !== this.map.height) return false;
+    const tilesets = this.map.tilesets;
+    for (const layer of next.layers ?? []) {
+      if (layer.type !== 'tilelayer' || !layer.name || !Array.isArray(layer.data)) continue;
+      const drawn = this.map.getLayer(layer.name)?.tilemapLayer;
+      if (!drawn) continue;
+      layer.data.forEach((raw, i) => {
+        const x = i % this.map.width;
+        const y = Math.floor(i / this.map.width);
+        const gid = Phaser.Tilemaps.Parsers.Tiled.ParseGID(raw);
+        const now = drawn.getTileAt(x, y);
+        if (gid.gid === 0) {
+          if (now) drawn.removeTileAt(x, y);
+          return;
+        }
+        if (now && now.index === gid.gid && now.flipX === gid.flipped && now.rotation === gid.rotation) return;
+        const tile = drawn.putTileAt(gid.gid, x, y, false);
+        tile.flipX = gid.flipped;
+        tile.rotation = gid.rotation;
+        // Collision is the tileset's `ge_collide` on the tile, which the Tiled parser copied onto loaded tiles only.
+        const ts = tilesets.find((t) => t.containsTileIndex(gid.gid));
+        tile.properties = { ...((ts?.getTileProperties(gid.gid) as object | null) ?? {}) };
+      });
+    }
+    this.gridEngine.rebuildTileCollisionCache(0, 0, this.map.width, this.map.height);
+    this.mapJson = mapJson;
+    this.drawRoomTags();
+    return true;
+  }
+
+  /** Whether a wall or furniture blocks the tile, as the own avatar's movement sees it (undefined before the map is drawn). */
+  tileBlocked(x: number, y: number): boolean | undefined {
+    return this.created ? this.gridEngine.isTileBlocked({ x, y }) : undefined;
+  }
+
+  /** Who is who in the organisation, so a desk shows the name of the person it is assigned to. */
+  setPersonNames(names: ReadonlyMap<string, string>): void {
+    this.personNames = names;
+    if (this.created) this.drawRoomTags();
+  }
 
   /** Places (or re-places after a reconnect) the own avatar where the server says it is. */
   placeSelf(info: AvatarInfo, stepsPerSecond: number): void {
@@ -397,6 +450,20 @@ export class OfficeScene extends Phaser.Scene {
 
   private makeLabel(name: string, availability: Availability, isSelf: boolean): NameLabel {
     return new NameLabel(this, name, availability, isSelf, this.cssZoom, this.textResolution());
+  }
+
+  /** Meeting rooms and focus areas named in their corner; assigned desks named with their person. */
+  private drawRoomTags(): void {
+    for (const tag of this.roomTags) tag.destroy();
+    this.roomTags = [];
+    for (const room of roomsOf(this.mapJson)) {
+      const text = room.kind === 'focus' ? `${room.name} · focus` : room.capacity ? `${room.name} · up to ${room.capacity}` : room.name;
+      this.roomTags.push(new RoomTag(this, room.x + 4, room.y + 4, text, room.kind, this.cssZoom, this.textResolution()));
+    }
+    for (const desk of desksOf(this.mapJson)) {
+      const name = this.personNames.get(desk.member);
+      if (name) this.roomTags.push(new RoomTag(this, desk.x + 2, desk.y + 2, name, 'desk', this.cssZoom, this.textResolution()));
+    }
   }
 
   private textResolution(): number {

@@ -8,13 +8,15 @@ import { Splash } from '../components.js';
 import { followLink, navigationStartedAt } from '../router.js';
 import { useSession } from '../session.js';
 import { bindConnection } from './bindConnection.js';
-import { ConnectionBanner, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
+import { OfficeList } from './OfficeList.js';
+import { ConnectionBanner, EditIcon, ListIcon, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
 import { Joystick } from './Joystick.js';
 import { OfficeScene, type SceneAssets, type SceneHost } from './OfficeScene.js';
 import { PeoplePanel } from './PeoplePanel.js';
 import { createConnection, preloadOffice, takeEarlyConnection } from './preload.js';
 import { mark, timeline } from '../timeline.js';
 import { CallLayer } from '../call/CallLayer.js';
+import { OfficeHelp } from '../help/OfficeHelp.js';
 
 mark('officeModuleLoaded');
 
@@ -30,6 +32,8 @@ interface TestHooks {
   state(): ConnectionState;
   self(): { x: number; y: number } | undefined;
   others(): { userId: string; name: string; x: number; y: number }[];
+  /** Whether the drawn map blocks a tile (a wall or furniture), as the own avatar's movement sees it. */
+  tileBlocked(x: number, y: number): boolean | undefined;
 }
 declare global {
   interface Window {
@@ -68,6 +72,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
   const [peopleVersion, bumpPeople] = useReducer((n: number) => n + 1, 0);
   const [selfVisible, setSelfVisible] = useState(false);
   const [panelOpen, setPanelOpen] = useState(() => matchMedia(WIDE_SCREEN).matches);
+  const [listOpen, setListOpen] = useState(false);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [officeNames, setOfficeNames] = useState<ReadonlyMap<string, string>>(new Map());
   const [hintDismissed, setHintDismissed] = useState(() => localStorage.getItem('mo.walkHintSeen') === '1');
@@ -212,6 +217,43 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     };
   }, [assets, conn, toast]);
 
+  // A map saved while the office is open (the office editor, a Tiled upload) is drawn in place, staying connected.
+  // The welcome names the version the office runs, so a map fetched before a save, or cached from an earlier visit,
+  // is caught up too.
+  const [liveMap, setLiveMap] = useState<{ json: unknown; version: number } | null>(null);
+  useEffect(() => {
+    if (!conn || !assets) return;
+    let live = true;
+    let wanted = assets.mapVersion ?? 0;
+    const follow = async (version: number | undefined) => {
+      if (!version || version <= wanted) return;
+      wanted = version;
+      try {
+        const next = await api.getOfficeMapVersion(officeId, version);
+        // A newer save overtook this one: its own fetch draws it.
+        if (!live || wanted !== version) return;
+        const drawnVersion = next.version ?? version;
+        // Another size, or no scene drawn yet: the office is built again around the new map.
+        if (!sceneRef.current?.applyMap(next.map)) {
+          setAssets({ ...assets, map: next.map, mapVersion: drawnVersion });
+          return;
+        }
+        setLiveMap({ json: next.map, version: drawnVersion });
+        toast('The office map was updated.');
+      } catch {
+        // The next notice or reconnect tries again.
+        if (wanted === version) wanted = 0;
+      }
+    };
+    const offs = [conn.on('map', (v) => void follow(v)), conn.on('welcome', (w) => void follow(w.office.mapVersion))];
+    void follow(welcomeRef.current?.office.mapVersion);
+    return () => {
+      live = false;
+      offs.forEach((off) => off());
+    };
+  }, [conn, assets, officeId, toast]);
+  const mapJson = liveMap && liveMap.version > (assets?.mapVersion ?? 0) ? liveMap.json : assets?.map;
+
   // Test and diagnostics hooks.
   useEffect(() => {
     // Merged into the existing object: the call layer adds its own hooks to it.
@@ -222,6 +264,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
       state: () => conn?.state ?? 'connecting',
       self: () => sceneRef.current?.selfTile(),
       others: () => sceneRef.current?.drawnAvatars().map(({ userId, name, x, y }) => ({ userId, name, x, y })) ?? [],
+      tileBlocked: (x: number, y: number) => sceneRef.current?.tileBlocked(x, y),
     });
   }, [officeId, conn]);
   useEffect(() => () => void delete window.__metaoffice, []);
@@ -260,6 +303,10 @@ export default function OfficeView({ officeId }: { officeId: string }) {
   // In a large organisation the People list is fetched and kept live only while the panel shows it.
   useEffect(() => conn?.watchPeople(panelOpen), [conn, panelOpen]);
   const people = useMemo(() => [...(conn?.people.values() ?? [])], [conn, peopleVersion]);
+  // Desks show the names of the people they are assigned to.
+  useEffect(() => {
+    if (selfVisible) sceneRef.current?.setPersonNames(new Map(people.map((p) => [p.userId, p.name])));
+  }, [people, selfVisible]);
   const myPerson = conn?.people.get(me.user.id);
   const myAvailability: Availability = myPerson?.availability ?? conn?.self?.availability ?? 'Available';
   const officeName = welcome?.office.name ?? officeNames.get(officeId) ?? 'Office';
@@ -325,16 +372,38 @@ export default function OfficeView({ officeId }: { officeId: string }) {
           <SpawnMenu spawn={spawn} onChoose={chooseSpawn} disabled={!open} />
           <button
             type="button"
+            className={`hud-btn${listOpen ? ' active' : ''}`}
+            onClick={() => setListOpen((o) => !o)}
+            aria-pressed={listOpen}
+            aria-label="Office as a list"
+            title={listOpen ? 'Hide the office list' : 'Who is where, as a list'}
+          >
+            <ListIcon />
+            <span className="hud-btn-text">List</span>
+          </button>
+          {me.user.role === 'admin' && (
+            <a className="hud-btn" href={`/office/${encodeURIComponent(officeId)}/edit`} onClick={followLink} title="Edit this office's map">
+              <EditIcon />
+              <span className="hud-btn-text">Edit</span>
+            </a>
+          )}
+          <button
+            type="button"
             className={`hud-btn${panelOpen ? ' active' : ''}`}
             onClick={() => setPanelOpen((o) => !o)}
             aria-pressed={panelOpen}
-            aria-label="People"
             title={panelOpen ? 'Hide people' : 'Show people'}
           >
             <PeopleIcon />
+            {/* The name is the visible text ("People 3"), read as "People, 3 online" (WCAG 2.5.3, label in name). */}
             <span className="hud-btn-text">People</span>
-            <span className="badge">{people.filter((p) => p.officeId === officeId && p.availability !== 'Offline').length}</span>
+            <span className="badge">
+              <span className="visually-hidden">, </span>
+              {people.filter((p) => p.officeId === officeId && p.availability !== 'Offline').length}
+              <span className="visually-hidden"> online</span>
+            </span>
           </button>
+          <OfficeHelp />
         </TopBar>
         <ConnectionBanner
           state={connState}
@@ -349,8 +418,9 @@ export default function OfficeView({ officeId }: { officeId: string }) {
         )}
         {isTouch && <Joystick onDirection={onJoystick} />}
         {conn && (
-          <CallLayer conn={conn} selfUserId={me.user.id} selfName={me.user.name} sceneRef={sceneRef} sceneReady={selfVisible} mapJson={assets?.map} />
+          <CallLayer conn={conn} selfUserId={me.user.id} selfName={me.user.name} sceneRef={sceneRef} sceneReady={selfVisible} mapJson={mapJson} />
         )}
+        {listOpen && conn && <OfficeList conn={conn} people={people} myUserId={me.user.id} onGoTo={goTo} onClose={() => setListOpen(false)} />}
         <Toasts toasts={toasts} />
       </div>
       {panelOpen && (

@@ -7,8 +7,9 @@ const SWATCH = 6;
 const GAP = 5;
 
 export type RoomKind = 'meeting-room' | 'focus';
+export type TagKind = RoomKind | 'desk';
 
-const kindColour: Record<RoomKind, number> = { 'meeting-room': 0x9ea2ff, focus: 0x4fd1c5 };
+const kindColour: Record<TagKind, number> = { 'meeting-room': 0x9ea2ff, focus: 0x4fd1c5, desk: 0xf6ad55 };
 
 /**
  * The name of a meeting room or focus area, in its top-left corner, so people can say "meet me in the Blue room".
@@ -18,7 +19,7 @@ const kindColour: Record<RoomKind, number> = { 'meeting-room': 0x9ea2ff, focus: 
 export class RoomTag {
   private readonly container: Phaser.GameObjects.Container;
 
-  constructor(scene: Phaser.Scene, x: number, y: number, text: string, kind: RoomKind, cssZoom: number, resolution: number) {
+  constructor(scene: Phaser.Scene, x: number, y: number, text: string, kind: TagKind, cssZoom: number, resolution: number) {
     const label = scene.add.text(0, 0, text, {
       fontFamily: '"Segoe UI", system-ui, -apple-system, "Helvetica Neue", Arial, sans-serif',
       fontSize: `${FONT_CSS_PX}px`,
@@ -58,11 +59,22 @@ interface TiledObject {
   properties?: { name: string; value: unknown }[];
 }
 
+function zoneObjects(map: unknown): TiledObject[] {
+  const layers = (map as { layers?: { type?: string; name?: string; objects?: TiledObject[] }[] } | null)?.layers ?? [];
+  return layers.filter((l) => l.type === 'objectgroup').flatMap((l) => l.objects ?? []);
+}
+
+/** Desks assigned to a person (the `member` property: their user id), with the desk's top-left corner in pixels. */
+export function desksOf(map: unknown): { member: string; x: number; y: number }[] {
+  return zoneObjects(map).flatMap((o) => {
+    const member = o.properties?.find((p) => p.name === 'member')?.value;
+    return (o.type || o.class) === 'desk' && typeof member === 'string' ? [{ member, x: o.x ?? 0, y: o.y ?? 0 }] : [];
+  });
+}
+
 /** Meeting rooms and focus areas from the map's `zones` object layer. */
 export function roomsOf(map: unknown): { name: string; kind: RoomKind; x: number; y: number; capacity?: number }[] {
-  const layers = (map as { layers?: { type?: string; name?: string; objects?: TiledObject[] }[] } | null)?.layers ?? [];
-  const zones = layers.filter((l) => l.type === 'objectgroup').flatMap((l) => l.objects ?? []);
-  return zones.flatMap((o) => {
+  return zoneObjects(map).flatMap((o) => {
     const kind = o.type || o.class;
     if ((kind !== 'meeting-room' && kind !== 'focus') || !o.name) return [];
     const capacity = o.properties?.find((p) => p.name === 'capacity')?.value;

@@ -34,14 +34,14 @@ export function preloadOffice(officeId: string): Promise<SceneAssets> {
 async function loadOffice(officeId: string): Promise<SceneAssets> {
   const avatars = loadImage(AVATARS_URL);
   void loadImage(DEFAULT_TILESET_URL).catch(() => undefined);
-  const map = await api.getOfficeMap(officeId);
+  const { map, version: mapVersion } = await api.getOfficeMapVersion(officeId);
   const tilesets = new Map<string, HTMLImageElement>();
   await Promise.all(
     tilesetImages(map).map(async ({ name, image }) => {
       tilesets.set(name, await loadImage(MAPS_BASE + basename(image)));
     }),
   );
-  return { map, tilesets, avatars: await avatars };
+  return { map, mapVersion, tilesets, avatars: await avatars };
 }
 
 /** The tilesets embedded in a Tiled map, by name and image file. */

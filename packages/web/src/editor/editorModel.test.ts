@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ASCII_GIDS, OfficeMap, tiledFromAscii, validateTiledMap, type TilesetRule } from '@metaoffice/world';
+import { EditorDocument, lineTiles } from './editorModel.js';
+
+// 10x10, the smallest map the validator accepts.
+const ROWS = ['##########', '#SS......#', '#........#', '#....T...#', ...Array.from({ length: 5 }, () => '#........#'), '##########'];
+const fresh = () => tiledFromAscii(ROWS, { zones: [{ kind: 'meeting-room', name: 'Blue room', x: 5, y: 1, width: 3, height: 2, capacity: 4 }] });
+const open = () => new EditorDocument(structuredClone(fresh()) as never);
+const rule = (): TilesetRule => ({ embedded: structuredClone(fresh().tilesets[0]) as TilesetRule['embedded'], externalSources: [] });
+const WALL = ASCII_GIDS.wall;
+
+describe('EditorDocument', () => {
+  it('opens a map unchanged: writing it back gives the same map, which still validates', () => {
+    const doc = open();
+    expect(doc.toTiled()).toEqual(fresh());
+    expect(doc.zones.map((z) => [z.kind, z.x, z.y, z.width, z.height])).toEqual([
+      ['spawn', 1, 1, 2, 1],
+      ['meeting-room', 5, 1, 3, 2],
+    ]);
+    expect(doc.zones[1]!.name).toBe('Blue room');
+    expect(doc.zones[1]!.capacity).toBe(4);
+    expect(validateTiledMap(doc.toTiled(), { tileset: rule() }).ok).toBe(true);
+    expect(doc.dirty).toBe(false);
+  });
+
+  it('paints a wall onto a floor tile: the tile stops being walkable in the rules, and undo and redo step through it', () => {
+    const doc = open();
+    expect(doc.walkable(3, 2)).toBe(true);
+    expect(doc.paint('walls', [{ x: 3, y: 2 }], WALL)).toBe(true);
+    expect(doc.walkable(3, 2)).toBe(false);
+    expect(OfficeMap.fromTiled(doc.toTiled() as never).isWalkable(3, 2)).toBe(false);
+    expect(doc.dirty).toBe(true);
+    expect(doc.undo()).toBe(true);
+    expect(doc.walkable(3, 2)).toBe(true);
+    expect(doc.toTiled()).toEqual(fresh());
+    expect(doc.redo()).toBe(true);
+    expect(doc.walkable(3, 2)).toBe(false);
+    expect(doc.redo()).toBe(false);
+  });
+
+  it('a stroke is one step; painting what is there already, or outside the map, records nothing', () => {
+    const doc = open();
+    expect(doc.paint('walls', lineTiles({ x: 1, y: 2 }, { x: 4, y: 2 }), WALL)).toBe(true);
+    expect([1, 2, 3, 4].every((x) => !doc.walkable(x, 2))).toBe(true);
+    expect(doc.paint('walls', [{ x: 1, y: 2 }, { x: -1, y: 0 }, { x: 10, y: 2 }], WALL)).toBe(false);
+    doc.undo();
+    expect([1, 2, 3, 4].every((x) => doc.walkable(x, 2))).toBe(true);
+    expect(doc.canUndo).toBe(false);
+    // Erasing is painting 0.
+    expect(doc.paint('furniture', [{ x: 5, y: 3 }], 0)).toBe(true);
+    expect(doc.walkable(5, 3)).toBe(true);
+    expect(() => doc.paint('floor', [{ x: 1, y: 1 }], -3)).toThrow(/no such tile/);
+  });
+
+  it('draws, names, assigns and removes zones; a new edit after undo drops the redo history', () => {
+    const doc = open();
+    const desk = doc.addZone('desk', { x: 4, y: 2 }, { x: 4, y: 2 });
+    expect(desk).toMatchObject({ kind: 'desk', name: 'Desk 1', x: 4, y: 2, width: 1, height: 1 });
+    doc.updateZone(desk.id, { member: 'user-42', name: "Ada's desk" });
+    const focus = doc.addZone('focus', { x: 3, y: 3 }, { x: 1, y: 2 });
+    expect(focus).toMatchObject({ x: 1, y: 2, width: 3, height: 2 });
+    const saved = doc.toTiled();
+    const rules = OfficeMap.fromTiled(saved as never);
+    expect(rules.zoneById(String(desk.id))).toMatchObject({ name: "Ada's desk", member: 'user-42' });
+    expect(validateTiledMap(saved, { tileset: rule() }).ok).toBe(true);
+    // A desk turned into a room loses its person and gets no capacity it did not have.
+    const room = doc.updateZone(desk.id, { kind: 'meeting-room', capacity: 3 })!;
+    expect(room.member).toBeUndefined();
+    expect(room.capacity).toBe(3);
+    doc.undo();
+    expect(doc.zones.find((z) => z.id === desk.id)).toMatchObject({ kind: 'desk', member: 'user-42' });
+    doc.removeZone(focus.id);
+    expect(doc.zoneAt(2, 3)).toBeUndefined();
+    expect(doc.canRedo).toBe(false);
+    doc.undo();
+    expect(doc.zoneAt(2, 3)?.id).toBe(focus.id);
+    // Ids never repeat, and the map's next object id moves past them.
+    expect((doc.toTiled().nextobjectid ?? 0) > focus.id).toBe(true);
+  });
+
+  it('an edit the validator refuses is caught before saving: a map without a spawn zone', () => {
+    const doc = open();
+    doc.removeZone(doc.zones.find((z) => z.kind === 'spawn')!.id);
+    const result = validateTiledMap(doc.toTiled(), { tileset: rule() });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual([expect.stringMatching(/spawn/)]);
+  });
+
+  it('lineTiles covers every tile between two points, including diagonals', () => {
+    expect(lineTiles({ x: 0, y: 0 }, { x: 3, y: 1 })).toEqual([{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 2, y: 1 }, { x: 3, y: 1 }]);
+    expect(lineTiles({ x: 2, y: 2 }, { x: 2, y: 2 })).toEqual([{ x: 2, y: 2 }]);
+  });
+});
