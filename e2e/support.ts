@@ -31,6 +31,8 @@ export interface OfficeProbe {
   state(): string;
   /** Whether the drawn map blocks a tile (walls, furniture), as the own avatar's movement sees it. */
   tileBlocked(x: number, y: number): boolean | undefined;
+  /** Where a tile's centre is on the page now (CSS pixels), to tap or click it. */
+  tileOnPage(x: number, y: number): { x: number; y: number } | undefined;
   firstRemoteFrameMs?: number;
   lastCallClosedMs?: number;
 }

@@ -29,6 +29,7 @@ import { FORWARDED_HEADER } from '../gateway/forward.js';
 import { registerMapRoutes } from './map-routes.js';
 import { beingEdited, registerEditLeaseRoutes } from './edit-lease-routes.js';
 import { OfficeEditLeases } from '../office/edit-lease.js';
+import { MapThumbnailCache } from '../office/map-thumbnail.js';
 import { Redis } from 'ioredis';
 import { localCoordination, redisCoordination, type Coordination } from '../cluster/cluster.js';
 import { RedisPresenceBus } from '../cluster/presence-bus.js';
@@ -325,7 +326,8 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
   };
   const officeView = (o: Office): OfficeView => ({
     id: o.id, name: o.name, description: o.description, template: o.template,
-    thumbnailUrl: `/api/offices/${o.id}/thumbnail.png`, mapUrl: `/api/offices/${o.id}/map`, online: config.cluster ? presence.onlineAnywhere(o.id) : registry.online(o.id),
+    // The map version in the URL: a browser's cached card picture is never the previous map's.
+    thumbnailUrl: `/api/offices/${o.id}/thumbnail.png?v=${o.mapVersion}`, mapUrl: `/api/offices/${o.id}/map`, online: config.cluster ? presence.onlineAnywhere(o.id) : registry.online(o.id),
   });
 
   // ---- accounts ------------------------------------------------------------------------------------------------
@@ -467,10 +469,26 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
       coordination.broadcast({ t: 'office.map', officeId, version });
     },
   });
-  http.get('/api/offices/:officeId/thumbnail.png', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams } }, async (req, reply) => {
+  // Rendered thumbnails of replaced maps, one per office and map version, the 200 most recently used offices.
+  const mapThumbnails = new MapThumbnailCache(200);
+  http.get('/api/offices/:officeId/thumbnail.png', {
+    preHandler: requireUser,
+    schema: { tags: ['offices'], params: OfficeIdParams, querystring: Type.Object({ v: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })) }, { additionalProperties: false }) },
+  }, async (req, reply) => {
     const office = await officeOf(req, (req.params as { officeId: string }).officeId);
     const id = templates.some((t) => t.id === office.template) ? office.template : templates[0]!.id;
-    return reply.type('image/png').header('cache-control', 'private, max-age=300').send(await readFile(templateThumbnailPath(id)));
+    const templatePng = async () => reply.type('image/png').header('cache-control', 'private, max-age=300').send(await readFile(templateThumbnailPath(id)));
+    // Version 1 is the template's own map: its pre-made overview. A map saved since (editor, Tiled import) is drawn.
+    if (office.mapVersion <= 1) return templatePng();
+    let png: Buffer;
+    try {
+      png = await mapThumbnails.get(office.id, office.mapVersion, office.mapJson);
+    } catch (err) {
+      // Stored maps were validated, so this should not happen; a card with the template's picture beats a broken one.
+      req.log.warn({ err, officeId: office.id, mapVersion: office.mapVersion }, 'could not render the office map thumbnail');
+      return templatePng();
+    }
+    return reply.type('image/png').header('etag', `"${office.mapVersion}"`).header('cache-control', 'private, max-age=300').send(png);
   });
   http.get('/api/offices/:officeId/people', { preHandler: requireUser, schema: { tags: ['offices'], params: OfficeIdParams, response: { 200: Type.Array(PersonView), ...problems } } }, async (req) => {
     const officeId = (req.params as { officeId: string }).officeId;

@@ -160,6 +160,12 @@ describe('authorisation matrix', () => {
       'PUT /api/offices/:officeId/map': { path: `${o}/map`, body: {}, expect: { anonymous: 401, outsider: 404, member: 403, admin: 415 } },
       'GET /api/offices/:officeId/thumbnail.png': { path: `${o}/thumbnail.png`, expect: ownOrgOnly(200) },
       'GET /api/offices/:officeId/people': { path: `${o}/people`, expect: ownOrgOnly(200), check: noneOfOurs },
+      // The office editor's lease: anyone of the organisation may ask who edits; only its admins take, renew, give back.
+      'GET /api/offices/:officeId/editor': { path: `${o}/editor`, expect: ownOrgOnly(200) },
+      'POST /api/offices/:officeId/editor': { path: `${o}/editor`, expect: { anonymous: 401, outsider: 404, member: 403, admin: 200 } },
+      // A token nobody was granted: the admin gets past authorisation to "not your lease".
+      'PUT /api/offices/:officeId/editor': { path: `${o}/editor`, body: { token: 987654321 }, expect: { anonymous: 401, outsider: 404, member: 403, admin: 409 } },
+      'DELETE /api/offices/:officeId/editor': { path: `${o}/editor`, body: { token: 987654321 }, expect: { anonymous: 401, outsider: 404, member: 403, admin: 204 } },
     };
   }
 
@@ -256,6 +262,7 @@ describe('authorisation matrix', () => {
         // Do-not-disturb wins over being in a call, so the change shows even while in a conversation.
         case 'status.set': return { t: 'status.set', availability: 'DoNotDisturb' };
         case 'ping': return { t: 'ping', n: 7 };
+        case 'roster': return { t: 'roster' };
         case 'people.watch': return { t: 'people.watch', on: true };
         case 'who': return { t: 'who', avatarIds: [1, 2, 3] };
         case 'conversation.lock': return { t: 'conversation.lock', locked: true };
@@ -276,6 +283,7 @@ describe('authorisation matrix', () => {
       'spawn.set': { reply: 'spawn' },
       'status.set': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self && p.availability === 'DoNotDisturb') },
       ping: { reply: 'pong', where: (m) => m.n === 7 },
+      roster: { reply: 'roster' },
       'people.watch': { reply: 'people', where: (m, self) => (m.changed as Msg[]).some((p) => p.userId === self) },
       who: { reply: 'who' },
       'conversation.lock': { reply: 'conversation', where: (m) => (m.conversation as Msg | null)?.locked === true },

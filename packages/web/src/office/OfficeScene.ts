@@ -217,6 +217,16 @@ export class OfficeScene extends Phaser.Scene {
     return this.created ? this.gridEngine.isTileBlocked({ x, y }) : undefined;
   }
 
+  /** Where a tile's centre is drawn now, in CSS pixels from the canvas's top-left corner (tests tap it). */
+  tileOnScreen(x: number, y: number): { x: number; y: number } | undefined {
+    if (!this.created) return undefined;
+    const cam = this.cameras.main;
+    return {
+      x: (((x + 0.5) * TILE - cam.worldView.x) * cam.zoom) / this.dpr,
+      y: (((y + 0.5) * TILE - cam.worldView.y) * cam.zoom) / this.dpr,
+    };
+  }
+
   /** Who is who in the organisation, so a desk shows the name of the person it is assigned to. */
   setPersonNames(names: ReadonlyMap<string, string>): void {
     this.personNames = names;

@@ -34,6 +34,8 @@ interface TestHooks {
   others(): { userId: string; name: string; x: number; y: number }[];
   /** Whether the drawn map blocks a tile (a wall or furniture), as the own avatar's movement sees it. */
   tileBlocked(x: number, y: number): boolean | undefined;
+  /** Where a tile's centre is on the page now (CSS pixels), to tap or click it. */
+  tileOnPage(x: number, y: number): { x: number; y: number } | undefined;
 }
 declare global {
   interface Window {
@@ -265,6 +267,11 @@ export default function OfficeView({ officeId }: { officeId: string }) {
       self: () => sceneRef.current?.selfTile(),
       others: () => sceneRef.current?.drawnAvatars().map(({ userId, name, x, y }) => ({ userId, name, x, y })) ?? [],
       tileBlocked: (x: number, y: number) => sceneRef.current?.tileBlocked(x, y),
+      tileOnPage: (x: number, y: number) => {
+        const at = sceneRef.current?.tileOnScreen(x, y);
+        const rect = containerRef.current?.getBoundingClientRect();
+        return at && rect ? { x: rect.left + at.x, y: rect.top + at.y } : undefined;
+      },
     });
   }, [officeId, conn]);
   useEffect(() => () => void delete window.__metaoffice, []);
