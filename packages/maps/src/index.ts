@@ -22,9 +22,15 @@ export const templates: readonly OfficeTemplate[] = Object.freeze([
       'A 48x32 open-plan floor: 48 desks in pods, the Blue, Green and Sun meeting rooms, a quiet focus room, a kitchen and a lounge.',
   }),
   Object.freeze({
+    id: 'open-plan-floor',
+    name: 'Open-plan floor',
+    description:
+      'A 100x60 floor for about 200 people: 208 desks, 6 meeting rooms, a kitchen and a café, 2 quiet focus rooms, lounges and a lobby with 2 entrances.',
+  }),
+  Object.freeze({
     id: 'small-studio',
     name: 'Small studio',
-    description: 'A cosy 30x20 studio for a small team: 8 desks, the Studio meeting room, a quiet nook and a lounge by the door.',
+    description: 'A cosy 30x22 studio for a team of 10 to 20: 16 desks, the Studio meeting room for 8, a quiet nook, a kitchenette and a lounge by the door.',
   }),
   Object.freeze({
     id: 'event-hall',

@@ -4,6 +4,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { LOOKS } from '../scripts/lib/avatars.js';
 import { generateAll } from '../scripts/lib/outputs.js';
+import { buildTileset } from '../scripts/lib/tileset.js';
 import { assetsDir, avatarFrame, avatarSheet, loadTemplateMap, templateThumbnailPath, templates, templatesDir, tileset, type OfficeTilesetJson } from './index.js';
 
 interface Property {
@@ -55,6 +56,21 @@ const LAYERS = [
 ] as const;
 const ZONE_TYPES = new Set(['meeting-room', 'focus', 'desk', 'spawn']);
 
+/**
+ * What each template promises (issue #6): a team office for 10 to 20, an open-plan floor for 200 with 6 meeting
+ * rooms, a kitchen and focus areas, and an event hall for 1,000. `people` is the crowd it is sized for.
+ */
+const PROMISES: Record<string, { people: number; desks: [number, number]; rooms: [number, number]; focus: number; spawns: number; kitchen: boolean }> = {
+  'open-office': { people: 48, desks: [48, 48], rooms: [3, 3], focus: 1, spawns: 1, kitchen: true },
+  'open-plan-floor': { people: 200, desks: [200, 240], rooms: [6, 6], focus: 2, spawns: 2, kitchen: true },
+  'small-studio': { people: 20, desks: [12, 20], rooms: [1, 1], focus: 1, spawns: 1, kitchen: true },
+  'event-hall': { people: 1_000, desks: [1, Infinity], rooms: [6, 6], focus: 1, spawns: 4, kitchen: false },
+  'convention-centre': { people: 10_000, desks: [1, Infinity], rooms: [16, 16], focus: 1, spawns: 12, kitchen: false },
+};
+const tilesetNames = buildTileset();
+/** The gid a template uses for a named tile of the office tileset. */
+const gidOf = (name: string): number => tilesetNames.id(name) + 1;
+
 function tileLayer(map: TiledMap, name: string): TileLayer {
   const layer = map.layers.find((l) => l.name === name);
   if (!layer || layer.type !== 'tilelayer') throw new Error(`no tile layer ${name}`);
@@ -90,7 +106,8 @@ function pngSize(path: string): { width: number; height: number } {
 describe('template list', () => {
   it('starts with open-office and has unique ids', () => {
     expect(templates[0]?.id).toBe('open-office');
-    expect(templates.map((t) => t.id)).toContain('small-studio');
+    expect(templates.map((t) => t.id)).toEqual(['open-office', 'open-plan-floor', 'small-studio', 'event-hall', 'convention-centre']);
+    expect(templates.find((t) => t.id === 'open-plan-floor')?.name).toBe('Open-plan floor');
     expect(new Set(templates.map((t) => t.id)).size).toBe(templates.length);
     for (const t of templates) {
       expect(t.name.length).toBeGreaterThan(0);
@@ -251,9 +268,40 @@ describe.each(templates.map((t) => t.id))('template %s', (id) => {
     expect(new Set(zones.map((z) => z.name)).size).toBe(zones.length);
   });
 
-  it('gives every meeting room an int capacity and walkable room to stand in', () => {
+  it('keeps what it promises: people, desks, rooms, focus areas, entrances, a kitchen', () => {
+    const promise = PROMISES[id];
+    expect(promise, `PROMISES has no entry for ${id}`).toBeDefined();
+    const count = (type: string): number => zones.filter((z) => z.type === type).length;
+    const [minDesks, maxDesks] = promise!.desks;
+    expect(count('desk')).toBeGreaterThanOrEqual(minDesks);
+    expect(count('desk')).toBeLessThanOrEqual(maxDesks);
+    expect(count('meeting-room')).toBeGreaterThanOrEqual(promise!.rooms[0]);
+    expect(count('meeting-room')).toBeLessThanOrEqual(promise!.rooms[1]);
+    expect(count('focus')).toBeGreaterThanOrEqual(promise!.focus);
+    expect(count('spawn')).toBeGreaterThanOrEqual(promise!.spawns);
+    // Room to move: at least 10 walkable tiles a person (the halls are sized at about 16).
+    expect(ok.filter(Boolean).length / promise!.people).toBeGreaterThanOrEqual(10);
+    // Within the upload limits (docs/maps.md), so an exported template can be uploaded again.
+    for (const side of [map.width, map.height]) expect(side >= 10 && side <= 500).toBe(true);
+    expect(n).toBeLessThanOrEqual(200_000);
+    // A kitchen: kitchen floor with a fridge, a sink and a coffee machine on it.
+    const floor = tileLayer(map, 'floor').data;
+    const furniture = tileLayer(map, 'furniture').data;
+    const kitchenFloor = floor.filter((g) => g === gidOf('floor.kitchen')).length;
+    const has = (name: string): boolean => furniture.includes(gidOf(name));
+    const parts = { kitchenFloor: kitchenFloor >= 20, fridge: has('fridge.0.1'), sink: has('counter.sink'), coffee: has('counter.coffee.0.1') };
+    expect(Object.values(parts).every(Boolean), `kitchen: ${JSON.stringify(parts)}`).toBe(promise!.kitchen);
+  });
+
+  it('gives every meeting room an int capacity and walkable room to stand in, and no two rooms overlap', () => {
     const rooms = zones.filter((z) => z.type === 'meeting-room');
-    expect(rooms.length).toBeGreaterThanOrEqual(id === 'open-office' ? 2 : 1);
+    expect(rooms.length).toBeGreaterThanOrEqual(1);
+    for (const [i, a] of rooms.entries()) {
+      for (const b of rooms.slice(i + 1)) {
+        const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+        expect(overlap, `${a.name} and ${b.name} overlap`).toBe(false);
+      }
+    }
     for (const room of rooms) {
       const cap = room.properties?.find((p) => p.name === 'capacity');
       expect(cap?.type).toBe('int');
@@ -285,7 +333,7 @@ describe.each(templates.map((t) => t.id))('template %s', (id) => {
     }
   });
 
-  it('connects every walkable tile to the spawn (4-neighbourhood)', () => {
+  it('connects every walkable tile to the spawn (4-neighbourhood): every desk, room, focus area and entrance', () => {
     const spawn = zones.find((z) => z.type === 'spawn')!;
     const seen = new Uint8Array(n);
     const queue: number[] = [];
@@ -315,6 +363,12 @@ describe.each(templates.map((t) => t.id))('template %s', (id) => {
       if (w && !seen[i]) stranded.push(`${i % map.width},${Math.floor(i / map.width)}`);
     });
     expect(stranded).toEqual([]);
+    // Spelled out for what people walk to: every desk chair and every spawn tile, and some of every room and focus area.
+    for (const z of zones) {
+      const reached = tilesOf(z).filter(([x, y]) => seen[y * map.width + x]).length;
+      if (z.type === 'desk' || z.type === 'spawn') expect(reached, `${z.name} reachable`).toBe(tilesOf(z).length);
+      else expect(reached, `${z.name} reachable`).toBeGreaterThan(0);
+    }
   });
 
   it('has a thumbnail at most 320 px wide with the map proportions', () => {
