@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, SHOTS, joinFirstOffice, signUp, useServerAndBrowser } from './support.js';
+import { loadTemplateMap } from '@metaoffice/maps';
+import { OfficeMap } from '@metaoffice/world';
+import { ROOT, SHOTS, joinFirstOffice, signUp, useServerAndBrowser, walkTo } from './support.js';
 
 /** Screenshots the closing notes and docs show (docs/images). */
 const DOC_IMAGES = join(ROOT, 'docs', 'images');
@@ -105,5 +107,42 @@ describe('the office editor, in real Chromium', () => {
       officePath,
       { timeout: 5_000 },
     );
+  });
+
+  it('a Tiled map of another size is imported; people in the office get it without reloading and walk on it', async () => {
+    const ada = await (await env.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const bob = await (await env.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await signUp(ada, env.server.url, '/signup', 'Ada Importer', 'ada-import@example.test');
+    const invite = await ada.evaluate(async () => (await fetch('/api/invites', { method: 'POST' })).json() as Promise<{ url: string }>);
+    await signUp(bob, env.server.url, new URL(invite.url).pathname, 'Bob Walker', 'bob-import@example.test');
+    await joinFirstOffice(bob);
+    const officeId = new URL(bob.url()).pathname.split('/').pop()!;
+    // A page reload would reset this marker: Bob's screen must switch to the new map by itself.
+    await bob.evaluate(() => ((window as unknown as { __notReloaded: boolean }).__notReloaded = true));
+
+    // The small studio (30x22) replaces the 48x32 open office, uploaded as Tiled JSON like a file made in Tiled.
+    const studio = loadTemplateMap('small-studio');
+    const rules = OfficeMap.fromTiled(studio);
+    const before = OfficeMap.fromTiled(loadTemplateMap('open-office'));
+    let probe: { x: number; y: number } | undefined;
+    for (let y = 1; y < rules.height - 1 && !probe; y++) for (let x = 1; x < rules.width - 1 && !probe; x++) if (before.isWalkable(x, y) && !rules.isWalkable(x, y)) probe = { x, y };
+    expect(probe).toBeDefined();
+    expect(await bob.evaluate(([x, y]) => window.__metaoffice!.tileBlocked(x, y), [probe!.x, probe!.y] as const)).toBe(false);
+    const status = await ada.evaluate(async ([id, map]) => {
+      const res = await fetch(`/api/offices/${id}/map`, { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': '*' }, body: JSON.stringify(map) });
+      return res.status;
+    }, [officeId, studio] as const);
+    expect(status).toBe(200);
+
+    // Bob's screen switches to the new map: a tile that was floor in the open office is a wall in the studio.
+    await bob.waitForFunction(([x, y]) => window.__metaoffice!.tileBlocked(x, y) === true && window.__metaoffice!.state() === 'open', [probe!.x, probe!.y] as const, { timeout: 20_000 });
+    await bob.locator('[data-avatar-visible="true"]').waitFor({ timeout: 20_000 });
+    const at = await bob.evaluate(() => window.__metaoffice!.self());
+    expect(rules.isWalkable(at.x, at.y)).toBe(true);
+    // …and walks across it to the studio's entrance.
+    const spawn = rules.spawnTiles().find((t) => t.x !== at.x || t.y !== at.y)!;
+    await walkTo(bob, spawn, 30_000);
+    expect(await bob.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded)).toBe(true);
+    await bob.screenshot({ path: join(SHOTS, 'imported-studio.png') });
   });
 });

@@ -33,6 +33,8 @@ export interface OfficeProbe {
   tileBlocked(x: number, y: number): boolean | undefined;
   /** Where a tile's centre is on the page now (CSS pixels), to tap or click it. */
   tileOnPage(x: number, y: number): { x: number; y: number } | undefined;
+  /** The texture another person's avatar is drawn with (`avatar:<choices>` for a layered avatar). */
+  avatarTexture(userId: string): string | undefined;
   firstRemoteFrameMs?: number;
   lastCallClosedMs?: number;
 }

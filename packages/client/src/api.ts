@@ -1,6 +1,6 @@
 import { SESSION_COOKIE } from '@metaoffice/protocol';
 import type {
-  AvPreferences,
+  AvPreferences, AvatarSpecView,
   CreateOfficeBody, EditLeaseGranted, ErrorCode, InviteInfo, OfficeEditorView, OfficeMapSaved, InviteView, MeExport, MeView, OfficeView, PersonView, Problem, SignInBody, SignOutAllView, SignUpBody, TemplateView,
   TeamsConfigView, TeamsNudgeBody, TeamsNudgeView, TeamsOfficeView, TeamsSignInView, TeamsTabBody, TeamsTabQuery, TeamsTabSaved, TeamsTabView,
 } from '@metaoffice/protocol';
@@ -123,6 +123,14 @@ export class ApiClient {
   /** Replaces the office's map (admins), if it is still at `replacesVersion`; 409 MAP_VERSION_CONFLICT otherwise. */
   saveOfficeMap(id: string, map: unknown, replacesVersion: number): Promise<OfficeMapSaved> {
     return this.request('PUT', `/api/offices/${encodeURIComponent(id)}/map`, map, false, { 'if-match': `"${replacesVersion}"` });
+  }
+  /** My avatar (the avatar editor's choices; one picked from my id until I choose). */
+  avatar(): Promise<AvatarSpecView> {
+    return this.request('GET', '/api/me/avatar');
+  }
+  /** Saves my avatar; the people in my office see it at once. */
+  saveAvatar(avatar: AvatarSpecView): Promise<AvatarSpecView> {
+    return this.request('PUT', '/api/me/avatar', avatar);
   }
   /** Who is editing the office now, if anyone. */
   officeEditor(id: string): Promise<OfficeEditorView> {

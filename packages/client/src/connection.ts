@@ -2,7 +2,7 @@ import {
   BinaryKind, CloseCodes, PROTOCOL_VERSION, TERMINAL_CLOSE_CODES, binaryKind, decodeAoi, decodeCorrection, decodeWorld, encodeMove,
   parseServerControl,
   type AvatarInfo, type AvatarMove, type PresenceUpdate, type ChatMsg, type ChosenAvailability, type ConversationState, type CorrectionFrame, type Direction,
-  type ErrorCode, type IceServer, type PersonView, type Reaction, type RosterReplyMsg, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
+  type ErrorCode, type IceServer, type PersonView, type Reaction, type RosterReplyMsg, type AvatarSpecView, type RtcSignal, type ServerControl, type SpawnState, type WelcomeMsg,
 } from '@metaoffice/protocol';
 import { Emitter } from './emitter.js';
 
@@ -92,7 +92,7 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
   private _iceServers: IceServer[] = [];
   private _peopleComplete = true;
   /** Who each avatar met on this connection is; the AOI frame carries ids, and names are asked for once. */
-  private readonly names = new Map<number, { userId: string; name: string }>();
+  private readonly names = new Map<number, { userId: string; name: string; avatar?: AvatarSpecView }>();
   /** Avatars in view whose names are still on their way; they are announced (`enter`) once named. */
   private readonly unnamed = new Map<number, AvatarInfo>();
   private whoQueue: number[] = [];
@@ -408,16 +408,21 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
         break;
       case 'who':
         for (const p of msg.people) {
-          this.names.set(p.avatarId, { userId: p.userId, name: p.name });
+          const who = { userId: p.userId, name: p.name, ...(p.avatar ? { avatar: p.avatar } : {}) };
+          this.names.set(p.avatarId, who);
           const u = this.unnamed.get(p.avatarId);
           if (u) {
             this.unnamed.delete(p.avatarId);
-            this.announce({ ...u, userId: p.userId, name: p.name });
+            this.announce({ ...u, ...who });
           }
         }
         break;
       case 'people':
-        for (const p of msg.changed) this._people.set(p.userId, p);
+        // Presence changes leave the avatar out; the one from the last full list stays.
+        for (const p of msg.changed) {
+          const avatar = p.avatar ?? this._people.get(p.userId)?.avatar;
+          this._people.set(p.userId, avatar ? { ...p, avatar } : p);
+        }
         this.emit('people', msg.changed);
         break;
       case 'spawn':
@@ -465,6 +470,22 @@ export class OfficeConnection extends Emitter<ConnectionEvents> {
       case 'roster':
         this.emit('roster', msg);
         break;
+      case 'avatar': {
+        const named = this.names.get(msg.avatarId);
+        if (named) named.avatar = msg.avatar;
+        const a = msg.avatarId === this._self?.avatarId ? this._self : this._avatars.get(msg.avatarId);
+        if (a) {
+          a.avatar = msg.avatar;
+          this.emit('update', { ...a });
+        }
+        const person = this._people.get(msg.userId);
+        if (person) {
+          const changed = { ...person, avatar: msg.avatar };
+          this._people.set(msg.userId, changed);
+          this.emit('people', [changed]);
+        }
+        break;
+      }
     }
   }
 

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { Availability, Activity, ChosenAvailability } from './presence.js';
-import { PersonView } from './http.js';
+import { AvatarSpecView, PersonView } from './http.js';
 import { ErrorCodes } from './errors.js';
 
 /**
@@ -131,6 +131,8 @@ export const AvatarInfo = Type.Object({
   userId: Id,
   name: Type.String(),
   look: Type.Integer({ minimum: 0 }),
+  /** The layered avatar to draw; `look` (a ready-made sprite) is the fallback until it is known. */
+  avatar: Type.Optional(AvatarSpecView),
   availability: Availability,
   activity: Activity,
   x: Tile,
@@ -210,13 +212,17 @@ export type RtcSignalFromMsg = Static<typeof RtcSignalFromMsg>;
 /** The answer to `who`: the avatars still in the office among those asked for. */
 export const WhoReplyMsg = Type.Object({
   t: Type.Literal('who'),
-  people: Type.Array(Type.Object({ avatarId: Type.Integer(), userId: Type.String(), name: Type.String() })),
+  people: Type.Array(Type.Object({ avatarId: Type.Integer(), userId: Type.String(), name: Type.String(), avatar: Type.Optional(AvatarSpecView) })),
 });
 export type WhoReplyMsg = Static<typeof WhoReplyMsg>;
 
 /** Teams mode: the Teams meeting of the caller's conversation or room ("Join on Teams", for screen sharing). */
 export const MeetingMsg = Type.Object({ t: Type.Literal('meeting'), conversationId: Type.String(), joinWebUrl: Type.String({ pattern: '^https://' }) });
 export type MeetingMsg = Static<typeof MeetingMsg>;
+
+/** Someone in the office changed their avatar (the avatar editor): redraw them. */
+export const AvatarMsg = Type.Object({ t: Type.Literal('avatar'), userId: Type.String(), avatarId: Type.Integer(), avatar: AvatarSpecView });
+export type AvatarMsg = Static<typeof AvatarMsg>;
 
 /** The answer to `roster`: everyone in the office by meeting room or focus area (map order), then the open floor. */
 export const RosterReplyMsg = Type.Object({
@@ -236,7 +242,7 @@ export type RosterReplyMsg = Static<typeof RosterReplyMsg>;
 /** An admin saved a new version of the office's map: fetch it from the welcome's `mapUrl` and draw it, staying connected. */
 export const MapMsg = Type.Object({ t: Type.Literal('map'), version: Type.Integer({ minimum: 1 }) });
 export type MapMsg = Static<typeof MapMsg>;
-export const ServerControl = Type.Union([RosterReplyMsg, MapMsg, MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
+export const ServerControl = Type.Union([AvatarMsg, RosterReplyMsg, MapMsg, MeetingMsg, WhoReplyMsg, WelcomeMsg, PeopleMsg, LocatedMsg, SpawnMsg, ErrorMsg, PongMsg, ConversationMsg, RtcSignalFromMsg, ChatMsg, ReactionMsg]);
 export type ServerControl = Static<typeof ServerControl>;
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export type PeopleMsg = Static<typeof PeopleMsg>;

@@ -82,6 +82,17 @@ export const CreateOfficeBody = Type.Object(
 );
 export type CreateOfficeBody = Static<typeof CreateOfficeBody>;
 
+/**
+ * A person's avatar: one choice per layer, each an index into @metaoffice/maps' AVATAR_PARTS (which the server checks
+ * the exact ranges against). The body of PUT /api/me/avatar, and what `who`, `avatar` and `welcome` messages carry.
+ */
+const AvatarChoice = Type.Integer({ minimum: 0, maximum: 63 });
+export const AvatarSpecView = Type.Object(
+  { skin: AvatarChoice, hair: AvatarChoice, hairColour: AvatarChoice, outfit: AvatarChoice, outfitColour: AvatarChoice, eyes: AvatarChoice, glasses: AvatarChoice, hat: AvatarChoice },
+  { additionalProperties: false },
+);
+export type AvatarSpecView = Static<typeof AvatarSpecView>;
+
 /** One row of the People panel. */
 export const PersonView = Type.Object(
   {
@@ -92,6 +103,8 @@ export const PersonView = Type.Object(
     /** The office this person is connected to, or null when offline. */
     officeId: Type.Union([Id, Type.Null()]),
     look: Type.Integer({ minimum: 0 }),
+    /** Their layered avatar, where the list carries it (full lists do; presence changes leave it out). */
+    avatar: Type.Optional(AvatarSpecView),
   },
 
 );
@@ -146,6 +159,7 @@ export const DeleteMeBody = Type.Union([
 ]);
 export type DeleteMeBody = Static<typeof DeleteMeBody>;
 
+
 /** Everything the server keeps about the signed-in person (GET /api/me/export). Secrets and hashes are left out. */
 export const MeExport = Type.Object({
   format: Type.Literal('metaoffice-me-export'),
@@ -154,6 +168,8 @@ export const MeExport = Type.Object({
   user: Type.Object({ id: Id, email: Type.String(), name: Type.String(), role: Role, createdAt: Type.Integer() }),
   organisation: OrganisationView,
   avPreferences: Type.Union([AvPreferences, Type.Null()]),
+  /** The avatar chosen in the avatar editor; null when never chosen (everyone then has one picked from their id). */
+  avatar: Type.Optional(Type.Union([AvatarSpecView, Type.Null()])),
   spawnPoints: Type.Array(
     Type.Object({ officeId: Id, mode: Type.Union([Type.Literal('default'), Type.Literal('saved')]), savedX: Type.Union([Type.Integer(), Type.Null()]), savedY: Type.Union([Type.Integer(), Type.Null()]) }),
   ),

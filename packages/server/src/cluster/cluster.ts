@@ -5,6 +5,7 @@ import { LeasedOwnership, SingleNodeOwnership, type OfficeOwnership } from './of
 import { MemoryLeaseStore, type LeaseStore } from './lease.js';
 import { RedisLeaseStore } from './redis-lease-store.js';
 import { parseJsonObject } from './wire.js';
+import { parseAvatarSpec, type AvatarSpec } from '@metaoffice/maps/avatar';
 
 /**
  * What one node tells all the others. Sessions and offices are changed through whichever node got the HTTP request,
@@ -13,6 +14,8 @@ import { parseJsonObject } from './wire.js';
 export type ClusterMessage =
   | { t: 'disconnect'; which: { userId?: string; orgId?: string; tokenHash?: string }; message: string }
   | { t: 'office.removed'; officeId: string }
+  /** Someone saved a new avatar: the node running their office tells the office. */
+  | { t: 'avatar'; userId: string; avatar: AvatarSpec }
   /** A new version of the office's map was stored: its owner switches the engine to it (or restarts it). */
   | { t: 'office.map'; officeId: string; version: number };
 
@@ -150,6 +153,10 @@ function parseClusterMessage(text: string, selfId: string): ClusterMessage | und
   if (from === selfId || typeof msg !== 'object' || msg === null) return undefined;
   const m = msg as Record<string, unknown>;
   if (m.t === 'office.removed' && typeof m.officeId === 'string') return { t: m.t, officeId: m.officeId };
+  if (m.t === 'avatar' && typeof m.userId === 'string') {
+    const checked = parseAvatarSpec(m.avatar);
+    return checked.ok ? { t: 'avatar', userId: m.userId, avatar: checked.spec } : undefined;
+  }
   if (m.t === 'office.map' && typeof m.officeId === 'string' && Number.isSafeInteger(m.version)) return { t: m.t, officeId: m.officeId, version: m.version as number };
   if (m.t === 'disconnect' && typeof m.message === 'string' && typeof m.which === 'object' && m.which !== null) {
     const w = m.which as Record<string, unknown>;

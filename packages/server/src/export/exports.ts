@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { parseAvatarSpec } from '@metaoffice/maps/avatar';
 import { AvPreferences, type MeExport } from '@metaoffice/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { Store, User } from '../storage/index.js';
@@ -22,12 +23,13 @@ function parseJson(text: string): unknown {
 export async function organisationArchive(store: Store, orgId: string, now = Date.now()): Promise<Buffer> {
   const org = await store.organisations.byId(orgId);
   if (!org) throw new Error(`organisation ${orgId} not found`);
-  const [users, offices, invites, spawn, av, tenantId] = await Promise.all([
+  const [users, offices, invites, spawn, av, avatars, tenantId] = await Promise.all([
     store.users.listByOrg(orgId),
     store.offices.listByOrg(orgId),
     store.invites.listByOrg(orgId),
     store.spawn.listByOrg(orgId),
     store.preferences.listAvByOrg(orgId),
+    store.preferences.listAvatarsByOrg(orgId),
     store.teams.tenantOf(orgId),
   ]);
   const tabs = (await Promise.all(offices.map((o) => store.teams.tabsOfOffice(o.id)))).flat();
@@ -47,6 +49,7 @@ export async function organisationArchive(store: Store, orgId: string, now = Dat
       data: json({
         spawnPreferences: spawn,
         avPreferences: av.map((p) => ({ userId: p.userId, preferences: parseJson(p.avJson) })),
+        avatars: avatars.map((a) => ({ userId: a.userId, avatar: parseJson(a.avatarJson) })),
       }),
     },
     // Teams mode: which channel tab shows which office. Graph token caches are secrets, not data, and stay behind.
@@ -62,9 +65,10 @@ export async function organisationArchive(store: Store, orgId: string, now = Dat
 
 /** What the server keeps about one person (GET /api/me/export). */
 export async function personalExport(store: Store, user: User, currentTokenHash: string | undefined, now = Date.now()): Promise<MeExport> {
-  const [org, av, spawn, sessions, invites, tenantId, entra, cache] = await Promise.all([
+  const [org, av, avatar, spawn, sessions, invites, tenantId, entra, cache] = await Promise.all([
     store.organisations.byId(user.orgId),
     store.preferences.getAv(user.id),
+    store.preferences.getAvatar(user.id),
     store.spawn.listByUser(user.id),
     store.sessions.listByUser(user.id),
     store.invites.listByOrg(user.orgId),
@@ -79,11 +83,17 @@ export async function personalExport(store: Store, user: User, currentTokenHash:
     user: { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt },
     organisation: { id: user.orgId, name: org?.name ?? '' },
     avPreferences: av ? validAv(parseJson(av)) : null,
+    avatar: avatar ? validAvatar(parseJson(avatar)) : null,
     spawnPoints: spawn.map((s) => ({ officeId: s.officeId, mode: s.mode, savedX: s.savedX, savedY: s.savedY })),
     sessions: sessions.filter((s) => s.expiresAt > now).map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt, current: s.tokenHash === currentTokenHash })),
     invitesCreated: invites.filter((i) => i.createdBy === user.id).map((i) => ({ createdAt: i.createdAt, expiresAt: i.expiresAt, usedCount: i.usedCount })),
     ...(tenantId && entra ? { microsoft: { tenantId, objectId: entra.objectId, userPrincipalName: entra.upn, graphTokenCacheHeld: cache !== undefined } } : {}),
   };
+}
+
+function validAvatar(v: unknown): MeExport['avatar'] {
+  const checked = parseAvatarSpec(v);
+  return checked.ok ? checked.spec : null;
 }
 
 // A stored value from an older shape is left out rather than failing the whole export.

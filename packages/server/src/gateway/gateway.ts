@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import type { OfficeRegistry } from '../office/office-registry.js';
 import type { OfficeEngine } from '../office/office-engine.js';
 import { lookOf, type PresenceService } from '../office/presence-service.js';
+import { defaultAvatarFor, parseAvatarSpec, type AvatarSpec } from '@metaoffice/maps/avatar';
 import type { Metrics } from '../metrics.js';
 import { OwnershipUnavailableError, type OfficeOwnership, type OfficeRoute } from '../cluster/office-ownership.js';
 import { openUpstream, pipeSockets, type ForwardedRequest } from './forward.js';
@@ -270,9 +271,11 @@ export class Gateway {
     // Everything that needs the database happens before joining: once the avatar is in the engine, the next tick
     // may write to this socket, and the welcome must be the first thing the client hears.
     const pref = await this.deps.store.spawn.get(conn.user.id, office.id).catch(() => undefined);
+    const avatar = avatarFromStore(conn.user.id, await this.deps.store.preferences.getAvatar(conn.user.id).catch(() => undefined));
     conn.largeOrg = (await this.deps.store.organisations.countUsers(conn.user.orgId)) > (this.opts.peopleLiveLimit ?? Infinity);
     conn.watchingPeople = !conn.largeOrg;
     const users = conn.watchingPeople ? await this.deps.store.users.listByOrg(conn.user.orgId) : [];
+    const avatars = conn.watchingPeople ? await this.avatarsOf(conn.user.orgId) : new Map<string, string>();
     const frames = this.deps.frameLimits.forConnection(conn.user.id);
     // A person blocked for flooding through another node is blocked here from the first frame (settles quickly even
     // with Redis away).
@@ -286,7 +289,7 @@ export class Gateway {
     const look = lookOf(conn.user.id);
     const state = this.deps.presence.state(conn.user.id);
     const self = engine.join(
-      { userId: conn.user.id, name: conn.user.name, look, availability: state.availability === 'Offline' ? 'Available' : state.availability, activity: state.activity === 'Offline' ? 'Available' : state.activity },
+      { userId: conn.user.id, name: conn.user.name, look, avatar, availability: state.availability === 'Offline' ? 'Available' : state.availability, activity: state.activity === 'Offline' ? 'Available' : state.activity },
       { resume: hello.resume, mode: pref?.mode ?? 'default', saved: pref?.savedX != null && pref.savedY != null ? { x: pref.savedX, y: pref.savedY } : null },
       {
         sendText: (t) => this.sendText(conn, t),
@@ -320,7 +323,7 @@ export class Gateway {
       office: { id: office.id, name: office.name, mapUrl: `/api/offices/${office.id}/map`, mapVersion: engine.mapVersion },
       self,
       spawn: spawnState(pref),
-      people: users.map((u) => this.deps.presence.view(u, lookOf(u.id))),
+      people: users.map((u) => this.deps.presence.view(u, lookOf(u.id), avatarFromStore(u.id, avatars.get(u.id)))),
       ...(conn.watchingPeople ? {} : { peopleComplete: false }),
       iceServers: this.opts.iceServersFor(conn.user.id),
       conversationCap: this.opts.conversationCap,
@@ -502,9 +505,18 @@ export class Gateway {
       return;
     }
     conn.watchingPeople = true;
-    const users = await this.deps.store.users.listByOrg(conn.user.orgId).catch(() => undefined);
+    const [users, avatars] = await Promise.all([
+      this.deps.store.users.listByOrg(conn.user.orgId).catch(() => undefined),
+      this.avatarsOf(conn.user.orgId),
+    ]);
     if (!users) return this.reject(conn, 'UNAVAILABLE', 'The people list could not be read right now; try again.', 'people.watch');
-    this.sendText(conn, JSON.stringify({ t: 'people', changed: users.map((u) => this.deps.presence.view(u, lookOf(u.id))) }));
+    this.sendText(conn, JSON.stringify({ t: 'people', changed: users.map((u) => this.deps.presence.view(u, lookOf(u.id), avatarFromStore(u.id, avatars.get(u.id)))) }));
+  }
+
+  /** The saved avatars of an organisation's people (JSON by user id), for whole People lists; empty if unreadable. */
+  private async avatarsOf(orgId: string): Promise<Map<string, string>> {
+    const rows = await this.deps.store.preferences.listAvatarsByOrg(orgId).catch(() => []);
+    return new Map(rows.map((r) => [r.userId, r.avatarJson]));
   }
 
   /** Closes live connections whose session expired or was revoked: one query per 500 connections, not one each. */
@@ -587,4 +599,17 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+/** The person's saved avatar, or the one picked from their id when they never chose one (or it no longer parses). */
+export function avatarFromStore(userId: string, json: string | undefined): AvatarSpec {
+  if (json !== undefined) {
+    try {
+      const checked = parseAvatarSpec(JSON.parse(json));
+      if (checked.ok) return checked.spec;
+    } catch {
+      // An unreadable stored value falls back like a missing one.
+    }
+  }
+  return defaultAvatarFor(userId);
 }

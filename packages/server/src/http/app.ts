@@ -12,7 +12,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import {
-  AvPreferences, DEFAULT_AV_PREFERENCES, MAX_FRAME_BYTES, CreateOfficeBody, DeleteMeBody, DeleteOrganisationBody, InviteInfo, InviteView, MeExport, MeView, OfficeIdParams, OfficeView,
+  AvatarSpecView, AvPreferences, DEFAULT_AV_PREFERENCES, MAX_FRAME_BYTES, CreateOfficeBody, DeleteMeBody, DeleteOrganisationBody, InviteInfo, InviteView, MeExport, MeView, OfficeIdParams, OfficeView,
   PersonView, Problem, SESSION_COOKIE, SignInBody, SignOutAllView, SignUpBody, TemplateView, TokenParams, PROTOCOL_VERSION,
 } from '@metaoffice/protocol';
 import type { DestinationStream } from 'pino';
@@ -29,6 +29,8 @@ import { FORWARDED_HEADER } from '../gateway/forward.js';
 import { registerMapRoutes } from './map-routes.js';
 import { beingEdited, registerEditLeaseRoutes } from './edit-lease-routes.js';
 import { OfficeEditLeases } from '../office/edit-lease.js';
+import { avatarFromStore } from '../gateway/gateway.js';
+import { parseAvatarSpec, type AvatarSpec } from '@metaoffice/maps/avatar';
 import { MapThumbnailCache } from '../office/map-thumbnail.js';
 import { Redis } from 'ioredis';
 import { localCoordination, redisCoordination, type Coordination } from '../cluster/cluster.js';
@@ -199,6 +201,8 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
         (office) => office && office.mapVersion >= msg.version && switchMap(office.id, office.mapJson, office.mapVersion),
         (err: unknown) => http.log.error({ err, officeId: msg.officeId }, 'loading a saved office map failed'),
       );
+    } else if (msg.t === 'avatar') {
+      applyAvatar(msg.userId, msg.avatar);
     } else if (msg.t === 'office.removed') {
       gateway.evictOffice(msg.officeId);
       registry.remove(msg.officeId);
@@ -410,6 +414,22 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     return body;
   });
 
+  http.get('/api/me/avatar', {
+    preHandler: requireUser,
+    schema: { tags: ['accounts'], security: [{ session: [] }], description: 'The avatar editor\'s choices (one per layer); someone who never chose gets the one picked from their id.', response: { 200: AvatarSpecView, ...problems } },
+  }, async (req) => avatarFromStore(req.user!.id, await store.preferences.getAvatar(req.user!.id)));
+  http.put('/api/me/avatar', {
+    preHandler: requireUser,
+    schema: { tags: ['accounts'], security: [{ session: [] }], body: AvatarSpecView, description: 'Saves the avatar; everyone in the office the person is in sees it at once.', response: { 200: AvatarSpecView, ...problems } },
+  }, async (req) => {
+    const checked = parseAvatarSpec(req.body);
+    if (!checked.ok) throw new AppError('VALIDATION_FAILED', 400, 'That is not an avatar this office can draw.', checked.problems.map((message) => ({ path: '/body', message })));
+    await store.preferences.putAvatar(req.user!.id, JSON.stringify(checked.spec));
+    applyAvatar(req.user!.id, checked.spec);
+    coordination.broadcast({ t: 'avatar', userId: req.user!.id, avatar: checked.spec });
+    return checked.spec;
+  });
+
   // ---- offices -------------------------------------------------------------------------------------------------
   http.get('/api/templates', { preHandler: requireUser, schema: { tags: ['offices'], response: { 200: Type.Array(TemplateView), ...problems } } }, async () =>
     templates.map((t) => ({ id: t.id, name: t.name, description: t.description, thumbnailUrl: `/api/templates/${t.id}/thumbnail.png` })),
@@ -495,7 +515,8 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     await officeOf(req, officeId);
     // A Teams office's people are its team's members (from Graph); a standalone office's, the organisation's.
     const people = (teams && (await teams.service.people(req.user!, officeId))) || (await store.users.listByOrg(req.user!.orgId));
-    return people.map((u) => presence.view(u, lookOf(u.id)));
+    const avatars = new Map((await store.preferences.listAvatarsByOrg(req.user!.orgId)).map((r) => [r.userId, r.avatarJson]));
+    return people.map((u) => presence.view(u, lookOf(u.id), avatarFromStore(u.id, avatars.get(u.id))));
   });
 
   // ---- live office -----------------------------------------------------------------------------------------------
@@ -585,6 +606,11 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
    */
   function switchMap(officeId: string, mapJson: string, version: number): void {
     if (!registry.applyMap(officeId, mapJson, version)) gateway.evictOffice(officeId, 'The office map changed size; reloading it.');
+  }
+
+  /** A person's new avatar reaches the office they are in, if it runs here (one engine holds them at most). */
+  function applyAvatar(userId: string, avatar: AvatarSpec): void {
+    for (const engine of registry.all()) engine.setAvatar(userId, avatar);
   }
 
   /** After an organisation is gone from the database: nobody stays connected to it, no engine keeps running for it. */

@@ -1,7 +1,7 @@
 import {
   encodeAoi, encodeCorrection, encodeWorld, type AvatarEnter, type PresenceUpdate,
   type Activity, type AvatarInfo, type AvatarMove, type Availability, type ConversationState, type CorrectionReason, type Direction,
-  type ErrorCode, type MoveFrame, type RosterReplyMsg, type RtcSignal,
+  type AvatarSpecView, type ErrorCode, type MoveFrame, type RosterReplyMsg, type RtcSignal,
 } from '@metaoffice/protocol';
 import {
   AoiGrid, ConversationRules, EMPTY_RECT, OfficeMap, StepRateLimiter, checkStep, nearestWalkable,
@@ -23,6 +23,8 @@ export interface Member {
   userId: string;
   name: string;
   look: number;
+  /** The layered avatar (the avatar editor's choices); clients draw `look` until they know it. */
+  avatar?: AvatarSpecView | undefined;
   availability: Availability;
   activity: Activity;
 }
@@ -39,6 +41,7 @@ interface Avatar {
   readonly userId: string;
   readonly name: string;
   readonly look: number;
+  avatar: AvatarSpecView | undefined;
   x: number;
   y: number;
   dir: Direction;
@@ -248,6 +251,7 @@ export class OfficeEngine {
       userId: member.userId,
       name: member.name,
       look: member.look,
+      avatar: member.avatar,
       x: start.x,
       y: start.y,
       dir: start.dir,
@@ -637,6 +641,19 @@ export class OfficeEngine {
     return undefined;
   }
 
+  /**
+   * Someone changed their avatar: everyone in the office is told (it is rare, and whoever does not have them in view
+   * yet needs it as much as those who do), and later `who` answers carry it.
+   */
+  setAvatar(userId: string, avatar: AvatarSpecView): void {
+    const id = this.byUser.get(userId);
+    const a = id === undefined ? undefined : this.avatars.get(id);
+    if (!a) return;
+    a.avatar = avatar;
+    const msg = JSON.stringify({ t: 'avatar', userId, avatarId: a.avatarId, avatar });
+    for (const c of this.avatars.values()) c.sink.sendText(msg);
+  }
+
   /** Relays WebRTC signalling, only between two members of the same conversation. */
   relaySignal(fromAvatarId: number, toUserId: string, signal: RtcSignal): ErrorCode | undefined {
     const from = this.avatars.get(fromAvatarId);
@@ -677,10 +694,10 @@ export class OfficeEngine {
   answerWho(askerId: number, avatarIds: readonly number[]): void {
     const asker = this.avatars.get(askerId);
     if (!asker) return;
-    const people: { avatarId: number; userId: string; name: string }[] = [];
+    const people: { avatarId: number; userId: string; name: string; avatar?: AvatarSpecView }[] = [];
     for (const id of avatarIds) {
       const a = this.avatars.get(id);
-      if (a) people.push({ avatarId: id, userId: a.userId, name: a.name });
+      if (a) people.push({ avatarId: id, userId: a.userId, name: a.name, ...(a.avatar ? { avatar: a.avatar } : {}) });
     }
     (asker.outbox ??= []).push(JSON.stringify({ t: 'who', people }));
   }
@@ -819,7 +836,10 @@ export class OfficeEngine {
   }
 
   private info(a: Avatar): AvatarInfo {
-    return { avatarId: a.avatarId, userId: a.userId, name: a.name, look: a.look, availability: a.availability, activity: a.activity, x: a.x, y: a.y, dir: a.dir };
+    return {
+      avatarId: a.avatarId, userId: a.userId, name: a.name, look: a.look, ...(a.avatar ? { avatar: a.avatar } : {}),
+      availability: a.availability, activity: a.activity, x: a.x, y: a.y, dir: a.dir,
+    };
   }
 
   private tileIndex(x: number, y: number): number {

@@ -22,6 +22,11 @@ export class OfficeRegistry {
     return this.engines.get(officeId);
   }
 
+  /** Every running engine. */
+  all(): IterableIterator<OfficeEngine> {
+    return this.engines.values();
+  }
+
   online(officeId: string): number {
     return this.engines.get(officeId)?.size ?? 0;
   }

@@ -1,4 +1,4 @@
-import type { Activity, Availability, ChosenAvailability, PersonView } from '@metaoffice/protocol';
+import type { Activity, Availability, AvatarSpecView, ChosenAvailability, PersonView } from '@metaoffice/protocol';
 
 export interface PresenceUser {
   id: string;
@@ -219,9 +219,9 @@ export class PresenceService {
     return { availability, activity: availability };
   }
 
-  view(user: PresenceUser, look: number): PersonView {
+  view(user: PresenceUser, look: number, avatar?: AvatarSpecView): PersonView {
     const s = this.state(user.id);
-    return { userId: user.id, name: user.name, availability: s.availability, activity: s.activity, officeId: s.officeId, look };
+    return { userId: user.id, name: user.name, availability: s.availability, activity: s.activity, officeId: s.officeId, look, ...(avatar ? { avatar } : {}) };
   }
 
   /** Everyone connected to an office on this node right now; people on other nodes are not included. */

@@ -13,7 +13,8 @@ import { parseJsonObject } from '../cluster/wire.js';
  *   office:<officeId>        the office record; also every cached office list that contains it, and spawn points in it
  *   offices:org:<orgId>      the organisation's office list
  *   profile:<userId>         the profile projection          av:<userId>   the audio/video preferences
- *   spawn:<userId>:<officeId> one spawn point                 user:<userId> all three of the person's entries
+ *   avatar:<userId>          the avatar editor's choices
+ *   spawn:<userId>:<officeId> one spawn point                 user:<userId> all of the person's entries
  *   *                        everything
  */
 
@@ -380,6 +381,10 @@ function decorate(inner: Store, s: Scope): CachedStore {
       putAv: (userId, avJson) => writing([`av:${userId}`], () => inner.preferences.putAv(userId, avJson)),
       // An organisation-wide export: rare, and it must be exact.
       listAvByOrg: (orgId) => inner.preferences.listAvByOrg(orgId),
+      // Read on every join: cached like the audio/video preferences, and dropped with everything else of the person.
+      getAvatar: (userId) => cached(`avatar:${userId}`, () => inner.preferences.getAvatar(userId), () => [`user:${userId}`], same),
+      putAvatar: (userId, avatarJson) => writing([`avatar:${userId}`], () => inner.preferences.putAvatar(userId, avatarJson)),
+      listAvatarsByOrg: (orgId) => inner.preferences.listAvatarsByOrg(orgId),
     },
 
     teams: {

@@ -176,12 +176,28 @@ const m0005OfficeMapVersion: Migration = {
   },
 };
 
+/** A person's avatar (the avatar editor's choices); deleted with the person. */
+const m0006UserAvatars: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('user_avatars')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('avatar_json', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('user_avatars').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
   '0002_user_preferences': m0002UserPreferences,
   '0003_signin_lockout': m0003SignInLockout,
   '0004_teams': m0004Teams,
   '0005_office_map_version': m0005OfficeMapVersion,
+  '0006_user_avatars': m0006UserAvatars,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -82,6 +82,12 @@ export interface UserPreferencesTable {
   updated_at: number;
 }
 
+export interface UserAvatarsTable {
+  user_id: string;
+  avatar_json: string;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -90,6 +96,7 @@ export interface Database {
   offices: OfficesTable;
   spawn_preferences: SpawnPreferencesTable;
   user_preferences: UserPreferencesTable;
+  user_avatars: UserAvatarsTable;
   teams_tabs: TeamsTabsTable;
   graph_token_caches: GraphTokenCachesTable;
 }

@@ -650,6 +650,7 @@ describe('PostgreSQL (127.0.0.1:5432)', () => {
         'sessions',
         'spawn_preferences',
         'teams_tabs',
+        'user_avatars',
         'user_preferences',
         'users',
       ]);

@@ -619,6 +619,34 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             .execute();
           return rows.map((r) => ({ userId: r.user_id, avJson: r.av_json }));
         }),
+
+      getAvatar: (userId) =>
+        guard(async () => {
+          const row = await exec.selectFrom('user_avatars').select('avatar_json').where('user_id', '=', userId).executeTakeFirst();
+          return row?.avatar_json;
+        }),
+      putAvatar: (userId, avatarJson) =>
+        guard(
+          async () => {
+            await exec
+              .insertInto('user_avatars')
+              .values({ user_id: userId, avatar_json: avatarJson, updated_at: ctx.clock() })
+              .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ avatar_json: eb.ref('excluded.avatar_json'), updated_at: eb.ref('excluded.updated_at') })))
+              .execute();
+          },
+          { foreignKey: (cause) => new StorageError('NOT_FOUND', 'user not found', { cause }) },
+        ),
+      listAvatarsByOrg: (orgId) =>
+        guard(async () => {
+          const rows = await exec
+            .selectFrom('user_avatars')
+            .innerJoin('users', 'users.id', 'user_avatars.user_id')
+            .select(['user_avatars.user_id', 'user_avatars.avatar_json'])
+            .where('users.org_id', '=', orgId)
+            .orderBy('user_avatars.user_id')
+            .execute();
+          return rows.map((r) => ({ userId: r.user_id, avatarJson: r.avatar_json }));
+        }),
     },
 
     teams: {

@@ -172,6 +172,12 @@ export interface Store {
     putAv(userId: string, avJson: string): Promise<void>;
     /** Every saved audio/video configuration of the organisation's people, by user id. */
     listAvByOrg(orgId: string): Promise<{ userId: string; avJson: string }[]>;
+    /** The user's avatar (the avatar editor's choices) as JSON text the service validates, or undefined when never saved. */
+    getAvatar(userId: string): Promise<string | undefined>;
+    /** NOT_FOUND when the user does not exist. */
+    putAvatar(userId: string, avatarJson: string): Promise<void>;
+    /** Every saved avatar of the organisation's people, by user id. */
+    listAvatarsByOrg(orgId: string): Promise<{ userId: string; avatarJson: string }[]>;
   };
   teams: {
     /** The organisation of an Entra tenant, created (named `name`) the first time someone of the tenant signs in. */

@@ -133,6 +133,8 @@ describe('authorisation matrix', () => {
         body: { speakerId: null, microphoneId: null, cameraId: null, micOnByDefault: false, cameraOnByDefault: true, prejoinDone: true },
         expect: signedIn(200),
       },
+      'GET /api/me/avatar': { path: '/api/me/avatar', expect: signedIn(200) },
+      'PUT /api/me/avatar': { path: '/api/me/avatar', body: { skin: 1, hair: 2, hairColour: 3, outfit: 4, outfitColour: 5, eyes: 1, glasses: 2, hat: 3 }, expect: signedIn(200) },
       'POST /api/invites': { path: '/api/invites', expect: adminOnly(201) },
 
       // The organisation (always the caller's own; the outsider is an admin at home).

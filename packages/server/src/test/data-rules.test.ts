@@ -56,6 +56,7 @@ for (const d of dialects()) {
       const everyone = [admin, ...members.map((m) => m.api)];
       for (const api of everyone) {
         await api.saveAvPreferences({ speakerId: null, microphoneId: 'mic-1', cameraId: null, micOnByDefault: true, cameraOnByDefault: false, prejoinDone: true });
+        await api.saveAvatar({ skin: 2, hair: 3, hairColour: 4, outfit: 5, outfitColour: 6, eyes: 1, glasses: 2, hat: 3 });
       }
       const offices = await admin.listOffices();
       expect(offices.map((o) => o.id)).toContain(extra.id);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiClient, OfficeConnection } from '@metaoffice/client';
 import { nodeSocketFactory } from '@metaoffice/client/node';
@@ -379,6 +379,8 @@ describe('office map import and export (Tiled)', () => {
   });
 
   it('sniffs what was uploaded instead of trusting its name or content type', async () => {
+    const gzipBomb = gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 });
+    expect(gzipBomb.byteLength).toBeLessThan(MAX_MAP_UPLOAD_BYTES);
     const png = readFileSync(join(assetsDir, tileset.image));
     const tmx = '<?xml version="1.0" encoding="UTF-8"?>\n<map version="1.10" orientation="orthogonal" width="10" height="10"></map>';
     const tsj = readFileSync(join(assetsDir, OFFICE_TILESET_FILE));
@@ -394,6 +396,10 @@ describe('office map import and export (Tiled)', () => {
       ['an empty body', '', {}, 400, /empty/],
       ['a PNG sent as a PNG', png, { 'content-type': 'image/png' }, 415, /JSON/],
       ['JSON sent as text', '{"type":"map"}', { 'content-type': 'text/plain' }, 415, /JSON/],
+      // Images and archives are never opened: an SVG carrying script, and a gzip "bomb" (256 MiB of zeros in about
+      // 256 KB), are refused by their first bytes, without being parsed or unpacked.
+      ['an SVG with script', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', {}, 415, /XML|not a Tiled map/],
+      ['a gzip bomb', gzipBomb, {}, 415, /gzip/],
     ];
     await expectNothingChanged(async () => {
       for (const [what, body, headers, status, detail] of cases) {

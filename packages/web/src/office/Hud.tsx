@@ -311,3 +311,13 @@ export function ListIcon() {
     </svg>
   );
 }
+
+export function AvatarIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.4">
+      <rect x="4" y="1.8" width="8" height="7" rx="2.4" />
+      <path d="M6.2 5.4h.01M9.8 5.4h.01" strokeLinecap="round" strokeWidth="1.8" />
+      <path d="M2.6 14.4c.5-2.6 2.7-4 5.4-4s4.9 1.4 5.4 4" strokeLinecap="round" />
+    </svg>
+  );
+}

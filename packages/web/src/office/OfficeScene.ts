@@ -5,8 +5,12 @@ import {
   MoveToResult,
   NoPathFoundStrategy,
   type Position,
+  type WalkingAnimationMapping,
 } from 'grid-engine';
 import type { Availability, AvatarInfo, AvatarMove, CorrectionReason, Direction } from '@metaoffice/protocol';
+import { avatarKey } from '@metaoffice/maps/avatar';
+import { AVATAR_FRAME, AVATAR_SHEET_COLUMNS, AVATAR_SHEET_ROWS, AVATAR_WALKING_MAPPING, drawAvatarSheet } from '@metaoffice/maps/avatar-art';
+import { avatarFrame } from '@metaoffice/maps/sheets';
 import { NameLabel } from './NameLabel.js';
 import { RoomTag, desksOf, roomsOf } from './RoomTag.js';
 import { mark } from '../timeline.js';
@@ -53,6 +57,8 @@ export interface DrawnAvatar {
   name: string;
   x: number;
   y: number;
+  /** The texture it is drawn with: `avatar:<choices>` for a layered avatar. */
+  texture: string;
 }
 
 export type WalkOutcome = 'walking' | 'arrived' | 'no-free-tile' | 'no-path';
@@ -240,16 +246,17 @@ export class OfficeScene extends Phaser.Scene {
       this.self.info = info;
       this.self.label.setName(info.name);
       this.self.label.setAvailability(info.availability);
-      if (this.gridEngine.getWalkingAnimationMapping(SELF) !== info.look) this.gridEngine.setWalkingAnimationMapping(SELF, info.look);
+      this.applyLook(SELF, info);
       this.gridEngine.setSpeed(SELF, stepsPerSecond);
       this.correctSelf(info.x, info.y, info.dir);
       return;
     }
-    const sprite = this.add.sprite(0, 0, AVATAR_SHEET);
+    const look = this.lookOf(info);
+    const sprite = this.add.sprite(0, 0, look.key);
     this.gridEngine.addCharacter({
       id: SELF,
       sprite,
-      walkingAnimationMapping: info.look,
+      walkingAnimationMapping: look.mapping,
       startPosition: { x: info.x, y: info.y },
       facingDirection: info.dir as GeDirection,
       speed: stepsPerSecond,
@@ -303,10 +310,11 @@ export class OfficeScene extends Phaser.Scene {
       return;
     }
     const charId = `a${info.avatarId}`;
+    const look = this.lookOf(info);
     this.gridEngine.addCharacter({
       id: charId,
-      sprite: this.add.sprite(0, 0, AVATAR_SHEET),
-      walkingAnimationMapping: info.look,
+      sprite: this.add.sprite(0, 0, look.key),
+      walkingAnimationMapping: look.mapping,
       startPosition: { x: info.x, y: info.y },
       facingDirection: info.dir as GeDirection,
       speed: this.stepsPerSecond,
@@ -338,8 +346,51 @@ export class OfficeScene extends Phaser.Scene {
     remote.info = { ...remote.info, ...info };
     remote.label.setName(info.name);
     remote.label.setAvailability(info.availability);
-    if (this.gridEngine.getWalkingAnimationMapping(remote.charId) !== info.look) {
-      this.gridEngine.setWalkingAnimationMapping(remote.charId, info.look);
+    this.applyLook(remote.charId, remote.info);
+  }
+
+  /** My own avatar changed (the avatar editor, in this tab or another). */
+  setSelfAvatar(info: AvatarInfo): void {
+    if (!this.self) return;
+    this.self.info = { ...this.self.info, ...info };
+    this.applyLook(SELF, this.self.info);
+  }
+
+  /**
+   * The texture and walk frames of an avatar: its layered avatar, drawn once per distinct set of choices into a
+   * sprite sheet of its own; or, until that is known, the ready-made look from the shared sheet.
+   */
+  private lookOf(info: AvatarInfo): { key: string; mapping: number | WalkingAnimationMapping } {
+    if (!info.avatar) return { key: AVATAR_SHEET, mapping: info.look };
+    const key = `avatar:${avatarKey(info.avatar)}`;
+    if (!this.textures.exists(key)) {
+      const sheet = drawAvatarSheet(info.avatar);
+      const canvas = document.createElement('canvas');
+      canvas.width = sheet.width;
+      canvas.height = sheet.height;
+      canvas.getContext('2d')!.putImageData(new ImageData(sheet.data, sheet.width, sheet.height), 0, 0);
+      const texture = this.textures.addCanvas(key, canvas)!;
+      for (let i = 0; i < AVATAR_SHEET_COLUMNS * AVATAR_SHEET_ROWS; i++) {
+        texture.add(i, 0, (i % AVATAR_SHEET_COLUMNS) * AVATAR_FRAME, Math.floor(i / AVATAR_SHEET_COLUMNS) * AVATAR_FRAME, AVATAR_FRAME, AVATAR_FRAME);
+      }
+      texture.setFilter(Phaser.Textures.FilterMode.NEAREST);
+    }
+    return { key, mapping: AVATAR_WALKING_MAPPING };
+  }
+
+  /** Redraws a character with its current avatar, facing the way it faces. */
+  private applyLook(charId: string, info: AvatarInfo): void {
+    const look = this.lookOf(info);
+    const sprite = this.gridEngine.getSprite(charId);
+    if (!sprite) return;
+    if (sprite.texture.key !== look.key) {
+      sprite.setTexture(look.key);
+      this.gridEngine.setWalkingAnimationMapping(charId, look.mapping);
+      // grid-engine sets the standing frame on its next move; show the right one now.
+      const row = { down: 0, left: 1, right: 2, up: 3 }[this.gridEngine.getFacingDirection(charId) as 'down' | 'left' | 'right' | 'up'] ?? 0;
+      sprite.setFrame(typeof look.mapping === 'number' ? avatarFrame(look.mapping, row, 1) : row * AVATAR_SHEET_COLUMNS + 1);
+    } else if (this.gridEngine.getWalkingAnimationMapping(charId) !== look.mapping) {
+      this.gridEngine.setWalkingAnimationMapping(charId, look.mapping);
     }
   }
 
@@ -433,7 +484,7 @@ export class OfficeScene extends Phaser.Scene {
   drawnAvatars(): DrawnAvatar[] {
     return [...this.remotes.values()].map((r) => {
       const p = this.gridEngine.getPosition(r.charId);
-      return { avatarId: r.info.avatarId, userId: r.info.userId, name: r.info.name, x: p.x, y: p.y };
+      return { avatarId: r.info.avatarId, userId: r.info.userId, name: r.info.name, x: p.x, y: p.y, texture: this.gridEngine.getSprite(r.charId)?.texture.key ?? '' };
     });
   }
 

@@ -9,7 +9,8 @@ import { followLink, navigationStartedAt } from '../router.js';
 import { useSession } from '../session.js';
 import { bindConnection } from './bindConnection.js';
 import { OfficeList } from './OfficeList.js';
-import { ConnectionBanner, EditIcon, ListIcon, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
+import { AvatarEditor } from '../avatar/AvatarEditor.js';
+import { AvatarIcon, ConnectionBanner, EditIcon, ListIcon, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
 import { Joystick } from './Joystick.js';
 import { OfficeScene, type SceneAssets, type SceneHost } from './OfficeScene.js';
 import { PeoplePanel } from './PeoplePanel.js';
@@ -36,6 +37,8 @@ interface TestHooks {
   tileBlocked(x: number, y: number): boolean | undefined;
   /** Where a tile's centre is on the page now (CSS pixels), to tap or click it. */
   tileOnPage(x: number, y: number): { x: number; y: number } | undefined;
+  /** The texture another person's avatar is drawn with (`avatar:<choices>` for a layered avatar). */
+  avatarTexture(userId: string): string | undefined;
 }
 declare global {
   interface Window {
@@ -75,6 +78,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
   const [selfVisible, setSelfVisible] = useState(false);
   const [panelOpen, setPanelOpen] = useState(() => matchMedia(WIDE_SCREEN).matches);
   const [listOpen, setListOpen] = useState(false);
+  const [avatarOpen, setAvatarOpen] = useState(false);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [officeNames, setOfficeNames] = useState<ReadonlyMap<string, string>>(new Map());
   const [hintDismissed, setHintDismissed] = useState(() => localStorage.getItem('mo.walkHintSeen') === '1');
@@ -219,6 +223,41 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     };
   }, [assets, conn, toast]);
 
+  // "Ada joined the office": from People-list changes, batched so a crowd arriving makes one toast, not hundreds.
+  useEffect(() => {
+    if (!conn) return;
+    let where = new Map<string, string | null>();
+    let complete = false;
+    let joined: string[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const baseline = () => {
+      where = new Map([...conn.people.values()].map((p) => [p.userId, p.officeId]));
+      complete = conn.peopleComplete;
+    };
+    baseline();
+    const offs = [
+      conn.on('welcome', baseline),
+      conn.on('people', (changed) => {
+        for (const p of changed) {
+          const before = where.get(p.userId);
+          where.set(p.userId, p.officeId);
+          if (!complete || p.userId === me.user.id || p.officeId !== officeId || before === officeId) continue;
+          joined.push(p.name);
+          timer ??= setTimeout(() => {
+            const [first, ...rest] = joined;
+            toast(rest.length === 0 ? `${first} joined the office.` : `${first} and ${rest.length} ${rest.length === 1 ? 'other' : 'others'} joined the office.`);
+            joined = [];
+            timer = undefined;
+          }, 1500);
+        }
+      }),
+    ];
+    return () => {
+      clearTimeout(timer);
+      offs.forEach((off) => off());
+    };
+  }, [conn, officeId, me.user.id, toast]);
+
   // A map saved while the office is open (the office editor, a Tiled upload) is drawn in place, staying connected.
   // The welcome names the version the office runs, so a map fetched before a save, or cached from an earlier visit,
   // is caught up too.
@@ -267,6 +306,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
       self: () => sceneRef.current?.selfTile(),
       others: () => sceneRef.current?.drawnAvatars().map(({ userId, name, x, y }) => ({ userId, name, x, y })) ?? [],
       tileBlocked: (x: number, y: number) => sceneRef.current?.tileBlocked(x, y),
+      avatarTexture: (userId: string) => sceneRef.current?.drawnAvatars().find((a) => a.userId === userId)?.texture,
       tileOnPage: (x: number, y: number) => {
         const at = sceneRef.current?.tileOnScreen(x, y);
         const rect = containerRef.current?.getBoundingClientRect();
@@ -349,6 +389,20 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     },
     [conn, toast],
   );
+  // An invitation that lands the new person in this office: the sign-up link, with the office to open afterwards.
+  const inviteToOffice = useCallback(async () => {
+    try {
+      const invite = await api.createInvite();
+      const url = new URL(invite.url, location.origin);
+      url.searchParams.set('office', officeId);
+      await navigator.clipboard.writeText(url.toString()).then(
+        () => toast(`Invite link copied: it signs people up and brings them here, until ${new Date(invite.expiresAt).toLocaleDateString()}.`),
+        () => toast(`Invite link: ${url.toString()}`),
+      );
+    } catch (err) {
+      toast(describeError(err));
+    }
+  }, [officeId, toast]);
   const onJoystick = useCallback((dir: Direction | null) => sceneRef.current?.setJoystick(dir), []);
 
   if (loadError) {
@@ -377,6 +431,10 @@ export default function OfficeView({ officeId }: { officeId: string }) {
         <TopBar officeName={officeName} state={connState}>
           <StatusPicker availability={myAvailability} onChoose={chooseStatus} disabled={!open} />
           <SpawnMenu spawn={spawn} onChoose={chooseSpawn} disabled={!open} />
+          <button type="button" className={`hud-btn${avatarOpen ? ' active' : ''}`} onClick={() => setAvatarOpen(true)} title="Change your avatar">
+            <AvatarIcon />
+            <span className="hud-btn-text">Avatar</span>
+          </button>
           <button
             type="button"
             className={`hud-btn${listOpen ? ' active' : ''}`}
@@ -428,6 +486,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
           <CallLayer conn={conn} selfUserId={me.user.id} selfName={me.user.name} sceneRef={sceneRef} sceneReady={selfVisible} mapJson={mapJson} />
         )}
         {listOpen && conn && <OfficeList conn={conn} people={people} myUserId={me.user.id} onGoTo={goTo} onClose={() => setListOpen(false)} />}
+        {avatarOpen && <AvatarEditor onClose={() => setAvatarOpen(false)} onSaved={() => toast('Your new avatar is on.')} />}
         <Toasts toasts={toasts} />
       </div>
       {panelOpen && (
@@ -439,6 +498,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
           onGoTo={goTo}
           onTeleport={teleport}
           onClose={() => setPanelOpen(false)}
+          onInvite={me.user.role === 'admin' ? inviteToOffice : undefined}
         />
       )}
     </div>

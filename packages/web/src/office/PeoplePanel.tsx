@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { PersonView } from '@metaoffice/protocol';
-import { avatarFaceStyle, colourOf, statusText } from './presence.js';
+import { colourOf, statusText } from './presence.js';
+import { faceStyle } from '../avatar/faces.js';
 import { nudgeResultText, useTeamsActions } from './teamsActions.js';
 
 export interface PeoplePanelProps {
@@ -12,12 +13,14 @@ export interface PeoplePanelProps {
   onGoTo(person: PersonView): void;
   onTeleport(person: PersonView): void;
   onClose(): void;
+  /** Admins: copy a sign-up link that brings the new person to this office. */
+  onInvite?: (() => void) | undefined;
 }
 
 type Group = { key: string; title: string; people: PersonView[] };
 
 /** Everyone in the organisation: here first, then in other offices, then offline; each group by name. */
-export function PeoplePanel({ people, myUserId, officeId, officeNames, onGoTo, onTeleport, onClose }: PeoplePanelProps) {
+export function PeoplePanel({ people, myUserId, officeId, officeNames, onGoTo, onTeleport, onClose, onInvite }: PeoplePanelProps) {
   const [query, setQuery] = useState('');
   const searchId = useId();
 
@@ -49,6 +52,11 @@ export function PeoplePanel({ people, myUserId, officeId, officeNames, onGoTo, o
         <h2>
           People <span className="count">{onlineCount} online</span>
         </h2>
+        {onInvite && (
+          <button type="button" className="btn small" onClick={onInvite} title="Copy a sign-up link to this office">
+            Invite
+          </button>
+        )}
         <button type="button" className="icon-btn" onClick={onClose} aria-label="Close people panel" title="Close">
           <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
             <path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
@@ -131,7 +139,7 @@ function PersonRow({
   };
   return (
     <li className={`person${offline ? ' offline' : ''}`} data-user-id={person.userId}>
-      <span className="face" style={avatarFaceStyle(person.look)} aria-hidden="true">
+      <span className="face" style={faceStyle(person)} aria-hidden="true">
         <span className="status-dot" style={{ background: colourOf(person.availability) }} />
       </span>
       <span className="person-text">

@@ -20,8 +20,10 @@ export function bindConnection(conn: OfficeConnection, scene: OfficeScene, steps
     conn.on('leave', (id) => scene.removeAvatar(id)),
     conn.on('move', (m) => scene.moveAvatar(m)),
     conn.on('update', (a) => {
-      if (a.avatarId === selfId()) scene.setSelfPresence(a.name, a.availability);
-      else scene.updateAvatar(a);
+      if (a.avatarId === selfId()) {
+        scene.setSelfPresence(a.name, a.availability);
+        scene.setSelfAvatar(a);
+      } else scene.updateAvatar(a);
     }),
     conn.on('correction', (c) => scene.correctSelf(c.x, c.y, c.dir, c.reason)),
     conn.on('people', (changed) => {

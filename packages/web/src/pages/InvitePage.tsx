@@ -9,6 +9,9 @@ type InviteState = { status: 'loading' } | { status: 'ok'; info: InviteInfo } | 
 
 export function InvitePage({ token, signedIn }: { token: string; signedIn(me: MeView): void }) {
   const [state, setState] = useState<InviteState>({ status: 'loading' });
+  // An invitation from inside an office names it: the new person lands there.
+  const office = new URLSearchParams(location.search).get('office');
+  const next = office && /^[A-Za-z0-9_-]{1,64}$/.test(office) ? `/office/${office}` : '/';
 
   useEffect(() => {
     let live = true;
@@ -46,12 +49,12 @@ export function InvitePage({ token, signedIn }: { token: string; signedIn(me: Me
         submitLabel={`Join ${state.info.organisationName}`}
         onDone={(me) => {
           signedIn(me);
-          navigate('/', { replace: true });
+          navigate(next, { replace: true });
         }}
       />
       <p className="auth-switch">
         Already have an account?{' '}
-        <a href="/signin" onClick={followLink}>
+        <a href={next === '/' ? '/signin' : `/signin?next=${encodeURIComponent(next)}`} onClick={followLink}>
           Sign in
         </a>
       </p>
