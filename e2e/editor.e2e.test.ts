@@ -10,7 +10,11 @@ const DOC_IMAGES = join(ROOT, 'docs', 'images');
 
 declare global {
   interface Window {
-    __metaofficeEditor?: { pointOf(x: number, y: number): { x: number; y: number }; walkable(x: number, y: number): boolean | undefined };
+    __metaofficeEditor?: {
+      pointOf(x: number, y: number): { x: number; y: number };
+      walkable(x: number, y: number): boolean | undefined;
+      firstZone(kind: string): { x: number; y: number } | undefined;
+    };
   }
 }
 
@@ -98,6 +102,16 @@ describe('the office editor, in real Chromium', () => {
     const after = await bob.evaluate(() => window.__metaoffice!.self()!);
     expect(after).toEqual({ x: bobAt.x, y: bobAt.y });
     await bob.screenshot({ path: join(SHOTS, 'editor-bob-sees-wall.png') });
+
+    // A desk assigned to Bob shows his name on the map, on everyone's screen.
+    await ada.getByRole('button', { name: 'Select zone', exact: true }).click();
+    const deskTile = await ada.evaluate(() => window.__metaofficeEditor!.firstZone('desk'));
+    const deskPoint = await ada.evaluate(([x, y]) => window.__metaofficeEditor!.pointOf(x, y), [deskTile!.x, deskTile!.y] as const);
+    await ada.mouse.click(deskPoint.x, deskPoint.y);
+    await ada.getByLabel('Assigned to').selectOption({ label: 'Bob Babbage' });
+    await ada.getByRole('button', { name: 'Save' }).click();
+    await ada.getByText(/Saved as version 3/).waitFor();
+    await bob.waitForFunction(() => window.__metaoffice!.mapTags().some((t) => t.kind === 'desk' && t.text === 'Bob Babbage'), null, { timeout: 5_000 });
 
     // Leaving the editor gives the lease back: nobody is editing any more.
     await ada.getByRole('link', { name: /Back to the office/ }).click();

@@ -35,6 +35,8 @@ export interface OfficeProbe {
   tileOnPage(x: number, y: number): { x: number; y: number } | undefined;
   /** The texture another person's avatar is drawn with (`avatar:<choices>` for a layered avatar). */
   avatarTexture(userId: string): string | undefined;
+  /** The tags drawn on the map (room names, names on assigned desks). */
+  mapTags(): { kind: string; text: string }[];
   firstRemoteFrameMs?: number;
   lastCallClosedMs?: number;
 }

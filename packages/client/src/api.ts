@@ -124,6 +124,10 @@ export class ApiClient {
   saveOfficeMap(id: string, map: unknown, replacesVersion: number): Promise<OfficeMapSaved> {
     return this.request('PUT', `/api/offices/${encodeURIComponent(id)}/map`, map, false, { 'if-match': `"${replacesVersion}"` });
   }
+  /** Teams mode: the deep link to the office's channel tab. */
+  teamsTabLink(officeId: string): Promise<{ url: string }> {
+    return this.request('GET', `/api/teams/offices/${encodeURIComponent(officeId)}/link`);
+  }
   /** My avatar (the avatar editor's choices; one picked from my id until I choose). */
   avatar(): Promise<AvatarSpecView> {
     return this.request('GET', '/api/me/avatar');

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  OfficeIdParams,
   OfficeView,
   SESSION_COOKIE,
   TeamsConfigView,
@@ -125,6 +126,11 @@ export function registerTeamsRoutes(http: FastifyInstance, d: TeamsRouteDeps): v
     const b = req.body as TeamsNudgeBody;
     return { outcome: await d.teams.nudge(req.user!, b.officeId, b.userId, b.kind, { queue: d.activity, inOffice: d.inOffice, teamsAppId: d.teamsAppId }) };
   });
+
+  http.get('/api/teams/offices/:officeId/link', {
+    preHandler: d.requireUser,
+    schema: { tags, security, params: OfficeIdParams, description: 'The Teams deep link to the office\'s channel tab, to invite people to it.', response: { 200: Type.Object({ url: Type.String() }), ...problems } },
+  }, async (req) => ({ url: await d.teams.tabLink(req.user!, (req.params as { officeId: string }).officeId, d.teamsAppId) }));
 
   http.get('/api/teams/offices', { preHandler: d.requireUser, schema: { tags, security, description: 'The person\'s offices: joined teams with an office tab (Graph, refreshed on each visit).', response: { 200: Type.Array(TeamsOfficeView), ...problems } } }, async (req) =>
     (await d.teams.offices(req.user!)).map((o) => ({ office: d.officeView(o.office), teamId: o.teamId, teamName: o.teamName, channelId: o.channelId })),

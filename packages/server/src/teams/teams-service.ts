@@ -168,6 +168,17 @@ export class TeamsService {
     return out;
   }
 
+  /** The Teams deep link that opens the office's channel tab (what the activity feed's notices open too). */
+  async tabLink(user: User, officeId: string, teamsAppId: string): Promise<string> {
+    // A local account has no Teams to open the link in: refused like every Teams route (403).
+    await this.tenantOf(user);
+    const office = await this.d.store.offices.byId(officeId);
+    if (!office || office.orgId !== user.orgId || !(await this.mayEnter(user, officeId))) throw new AppError('NOT_FOUND', 404, 'Office not found.');
+    const tab = (await this.d.store.teams.tabsOfOffice(officeId))[0];
+    if (!tab) throw new AppError('NOT_FOUND', 404, 'This office is not a Teams tab.');
+    return tabDeepLink(teamsAppId, tab);
+  }
+
   /**
    * An activity-feed notice to a member of the office's team: "invited you to the office" (anyone not in it) or
    * "wants to talk" (only when they are in no office: otherwise walking up to them is the way). Queued per tenant,
@@ -192,7 +203,7 @@ export class TeamsService {
     const objectId = (await this.d.store.teams.objectIdsOf([recipient.id])).get(recipient.id);
     if (!objectId) throw new AppError('PERSON_NOT_FOUND', 404, 'That person has no Microsoft 365 identity.');
     // The notice opens the tab itself: a Teams deep link to the app's channel tab.
-    const webUrl = `https://teams.microsoft.com/l/entity/${deps.teamsAppId}/${encodeURIComponent(tab.entityId)}?context=${encodeURIComponent(JSON.stringify({ channelId: tab.channelId }))}`;
+    const webUrl = tabDeepLink(deps.teamsAppId, tab);
     return deps.queue.enqueue({
       tenantId,
       senderUserId: sender.id,
@@ -263,4 +274,9 @@ export function graphProblem(err: unknown): AppError {
   if (e.status === 404) return new AppError('MICROSOFT_REFUSED', 404, 'Microsoft 365 does not know this team or person (any more).');
   if (e.status === 401) return new AppError('CONSENT_REQUIRED', 403, 'Microsoft 365 needs you to sign in again.');
   return new AppError('MICROSOFT_UNAVAILABLE', 503, 'Microsoft 365 is not answering. The office keeps working; try again in a moment.');
+}
+
+/** A Teams deep link to an app's channel tab: Teams opens the team, the channel and the tab. */
+export function tabDeepLink(teamsAppId: string, tab: { entityId: string; channelId: string }): string {
+  return `https://teams.microsoft.com/l/entity/${teamsAppId}/${encodeURIComponent(tab.entityId)}?context=${encodeURIComponent(JSON.stringify({ channelId: tab.channelId }))}`;
 }

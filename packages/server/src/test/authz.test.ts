@@ -484,6 +484,7 @@ describe('authorisation matrix, Teams mode: the tab\'s routes', () => {
       'GET /api/teams/tab': { path: () => `/api/teams/tab${tabQuery()}`, want: { anonymous: 401, 'team-member': 200, 'other-tenant': 200, 'local-account': 403 } },
       'PUT /api/teams/tab': { path: () => '/api/teams/tab', body: () => ({ teamId: DEMO_TEAM_ID, channelId: '19:c@thread.tacv2', entityId: 'matrix', name: 'Matrix office', description: '' }), want: { anonymous: 401, 'team-member': 200, 'other-tenant': 403, 'local-account': 403 } },
       'GET /api/teams/offices': { path: () => '/api/teams/offices', want: { anonymous: 401, 'team-member': 200, 'other-tenant': 200, 'local-account': 403 } },
+      'GET /api/teams/offices/:officeId/link': { path: () => `/api/teams/offices/${officeId}/link`, want: { anonymous: 401, 'team-member': 200, 'other-tenant': 404, 'local-account': 403 } },
       'POST /api/teams/nudge': { path: () => '/api/teams/nudge', body: () => ({ officeId, userId: leeUserId, kind: 'invite' }), want: { anonymous: 401, 'team-member': 200, 'other-tenant': 404, 'local-account': 403 } },
       // Graph's webhooks: no session at all, authenticated by each subscription's clientState (none here: ignored).
       'POST /api/teams/notifications': { path: () => '/api/teams/notifications', body: () => ({ value: [] }), want: { anonymous: 202, 'team-member': 202, 'other-tenant': 202, 'local-account': 202 } },

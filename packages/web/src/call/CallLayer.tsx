@@ -8,6 +8,7 @@ import { PrejoinDialog } from './PrejoinDialog.js';
 import { ReactionBar } from './ReactionBar.js';
 import { CallSceneEffects } from './sceneEffects.js';
 import { VideoStrip } from './VideoStrip.js';
+import type { Face } from './Avatar.js';
 import './call.css';
 import { TeamsMeetingLink } from './TeamsMeetingLink.js';
 
@@ -105,9 +106,9 @@ export function CallLayer({
 function CallUi({ ctl, conn, selfName }: { ctl: CallController; conn: OfficeConnection; selfName: string }) {
   const snap = useSyncExternalStore(ctl.subscribe, ctl.getSnapshot);
   const lookOf = useCallback(
-    (userId: string, avatarId?: number): number | undefined => {
-      if (userId === ctl.selfId && conn.self) return conn.self.look;
-      return (avatarId !== undefined ? conn.avatars.get(avatarId)?.look : undefined) ?? conn.people.get(userId)?.look;
+    (userId: string, avatarId?: number): Face | undefined => {
+      if (userId === ctl.selfId && conn.self) return conn.self;
+      return (avatarId !== undefined ? conn.avatars.get(avatarId) : undefined) ?? conn.people.get(userId);
     },
     [ctl, conn],
   );

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { AvPreferences } from '@metaoffice/protocol';
-import { CallAvatar } from './Avatar.js';
+import { CallAvatar, type Face } from './Avatar.js';
 import { VIDEO_CONSTRAINTS, type PrejoinMode } from './CallController.js';
 import { CameraIcon, MicIcon, SpeakerIcon } from './icons.js';
 import './call.css';
@@ -25,7 +25,7 @@ export function PrejoinDialog({
   prefs: AvPreferences;
   callName: string | undefined;
   selfName: string;
-  look: number | undefined;
+  look: Face | undefined;
   onSave(p: AvPreferences): void;
   onCancel(): void;
 }) {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CallController, CallSnapshot, RemotePeer } from './CallController.js';
-import { CallAvatar } from './Avatar.js';
+import { CallAvatar, type Face } from './Avatar.js';
 import { CameraIcon, LockIcon, MicIcon, WalkIcon, WarnIcon } from './icons.js';
 import './call.css';
 
@@ -19,7 +19,7 @@ export function VideoStrip({
   ctl: CallController;
   snap: CallSnapshot;
   selfName: string;
-  lookOf(userId: string, avatarId?: number): number | undefined;
+  lookOf(userId: string, avatarId?: number): Face | undefined;
 }) {
   const call = snap.call;
   if (!call) return null;
@@ -122,7 +122,7 @@ function RemoteTile({
   onFirstFrame,
 }: {
   peer: RemotePeer;
-  look: number | undefined;
+  look: Face | undefined;
   speaking: boolean;
   speakerId: string | null;
   onFirstFrame(): void;
@@ -248,7 +248,7 @@ function SelfTile({
   stream: MediaStream | undefined;
   streamKey: string;
   name: string;
-  look: number | undefined;
+  look: Face | undefined;
   micOn: boolean;
   camOn: boolean;
   focus: boolean;

@@ -240,6 +240,7 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
         return { x: rect.left + (x + 0.5) * TILE * scale - ox, y: rect.top + (y + 0.5) * TILE * scale - oy };
       },
       walkable: (x: number, y: number) => doc?.walkable(x, y),
+      firstZone: (kind: string) => doc?.zones.find((z) => z.kind === kind),
     };
     return () => void delete (window as { __metaofficeEditor?: unknown }).__metaofficeEditor;
   }, [doc]);

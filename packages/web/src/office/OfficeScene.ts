@@ -218,6 +218,11 @@ export class OfficeScene extends Phaser.Scene {
     return true;
   }
 
+  /** The tags drawn on the map: room and focus-area names, and the names on assigned desks. */
+  tags(): { kind: string; text: string }[] {
+    return this.roomTags.map((t) => ({ kind: t.kind, text: t.text }));
+  }
+
   /** Whether a wall or furniture blocks the tile, as the own avatar's movement sees it (undefined before the map is drawn). */
   tileBlocked(x: number, y: number): boolean | undefined {
     return this.created ? this.gridEngine.isTileBlocked({ x, y }) : undefined;

@@ -9,6 +9,7 @@ import { followLink, navigationStartedAt } from '../router.js';
 import { useSession } from '../session.js';
 import { bindConnection } from './bindConnection.js';
 import { OfficeList } from './OfficeList.js';
+import { useTeamsActions } from './teamsActions.js';
 import { AvatarEditor } from '../avatar/AvatarEditor.js';
 import { AvatarIcon, ConnectionBanner, EditIcon, ListIcon, PeopleIcon, SpawnMenu, StatusPicker, Toasts, TopBar, type Toast } from './Hud.js';
 import { Joystick } from './Joystick.js';
@@ -39,6 +40,8 @@ interface TestHooks {
   tileOnPage(x: number, y: number): { x: number; y: number } | undefined;
   /** The texture another person's avatar is drawn with (`avatar:<choices>` for a layered avatar). */
   avatarTexture(userId: string): string | undefined;
+  /** The tags drawn on the map (room names, names on assigned desks). */
+  mapTags(): { kind: string; text: string }[];
 }
 declare global {
   interface Window {
@@ -306,6 +309,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
       self: () => sceneRef.current?.selfTile(),
       others: () => sceneRef.current?.drawnAvatars().map(({ userId, name, x, y }) => ({ userId, name, x, y })) ?? [],
       tileBlocked: (x: number, y: number) => sceneRef.current?.tileBlocked(x, y),
+      mapTags: () => sceneRef.current?.tags() ?? [],
       avatarTexture: (userId: string) => sceneRef.current?.drawnAvatars().find((a) => a.userId === userId)?.texture,
       tileOnPage: (x: number, y: number) => {
         const at = sceneRef.current?.tileOnScreen(x, y);
@@ -390,19 +394,30 @@ export default function OfficeView({ officeId }: { officeId: string }) {
     [conn, toast],
   );
   // An invitation that lands the new person in this office: the sign-up link, with the office to open afterwards.
+  // In Teams, the link is a Teams deep link to the office's channel tab.
+  const teamsActions = useTeamsActions();
   const inviteToOffice = useCallback(async () => {
     try {
-      const invite = await api.createInvite();
-      const url = new URL(invite.url, location.origin);
-      url.searchParams.set('office', officeId);
-      await navigator.clipboard.writeText(url.toString()).then(
-        () => toast(`Invite link copied: it signs people up and brings them here, until ${new Date(invite.expiresAt).toLocaleDateString()}.`),
-        () => toast(`Invite link: ${url.toString()}`),
+      let url: string;
+      let copied: string;
+      if (teamsActions) {
+        url = await teamsActions.tabLink(officeId);
+        copied = 'Link to this tab copied: paste it in a Teams chat.';
+      } else {
+        const invite = await api.createInvite();
+        const link = new URL(invite.url, location.origin);
+        link.searchParams.set('office', officeId);
+        url = link.toString();
+        copied = `Invite link copied: it signs people up and brings them here, until ${new Date(invite.expiresAt).toLocaleDateString()}.`;
+      }
+      await navigator.clipboard.writeText(url).then(
+        () => toast(copied),
+        () => toast(`Invite link: ${url}`),
       );
     } catch (err) {
       toast(describeError(err));
     }
-  }, [officeId, toast]);
+  }, [officeId, toast, teamsActions]);
   const onJoystick = useCallback((dir: Direction | null) => sceneRef.current?.setJoystick(dir), []);
 
   if (loadError) {
@@ -446,7 +461,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
             <ListIcon />
             <span className="hud-btn-text">List</span>
           </button>
-          {me.user.role === 'admin' && (
+          {me.user.role === 'admin' && !teamsActions && (
             <a className="hud-btn" href={`/office/${encodeURIComponent(officeId)}/edit`} onClick={followLink} title="Edit this office's map">
               <EditIcon />
               <span className="hud-btn-text">Edit</span>
@@ -498,7 +513,7 @@ export default function OfficeView({ officeId }: { officeId: string }) {
           onGoTo={goTo}
           onTeleport={teleport}
           onClose={() => setPanelOpen(false)}
-          onInvite={me.user.role === 'admin' ? inviteToOffice : undefined}
+          onInvite={teamsActions || me.user.role === 'admin' ? inviteToOffice : undefined}
         />
       )}
     </div>

@@ -19,7 +19,7 @@ const kindColour: Record<TagKind, number> = { 'meeting-room': 0x9ea2ff, focus: 0
 export class RoomTag {
   private readonly container: Phaser.GameObjects.Container;
 
-  constructor(scene: Phaser.Scene, x: number, y: number, text: string, kind: TagKind, cssZoom: number, resolution: number) {
+  constructor(scene: Phaser.Scene, x: number, y: number, readonly text: string, readonly kind: TagKind, cssZoom: number, resolution: number) {
     const label = scene.add.text(0, 0, text, {
       fontFamily: '"Segoe UI", system-ui, -apple-system, "Helvetica Neue", Arial, sans-serif',
       fontSize: `${FONT_CSS_PX}px`,

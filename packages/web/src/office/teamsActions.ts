@@ -9,6 +9,8 @@ export type NudgeOutcome = 'queued' | 'duplicate' | 'self' | 'queue_full' | 'in_
  */
 export interface TeamsActions {
   nudge(officeId: string, userId: string, kind: 'invite' | 'talk'): Promise<NudgeOutcome>;
+  /** The Teams deep link to the office's channel tab (what Invite copies in Teams). */
+  tabLink(officeId: string): Promise<string>;
 }
 
 export const TeamsActionsContext = createContext<TeamsActions | null>(null);

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 
 const teamsActions: TeamsActions = {
   nudge: async (officeId, userId, kind) => (await api.teamsNudge({ officeId, userId, kind })).outcome,
+  tabLink: async (officeId) => (await api.teamsTabLink(officeId)).url,
 };
 
 /**
