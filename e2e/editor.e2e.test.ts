@@ -113,6 +113,17 @@ describe('the office editor, in real Chromium', () => {
     await ada.getByText(/Saved as version 3/).waitFor();
     await bob.waitForFunction(() => window.__metaoffice!.mapTags().some((t) => t.kind === 'desk' && t.text === 'Bob Babbage'), null, { timeout: 5_000 });
 
+    // Zones move by dragging (one undo step): the desk, two tiles down and back again.
+    const from = await ada.evaluate(([x, y]) => window.__metaofficeEditor!.pointOf(x, y), [deskTile!.x, deskTile!.y] as const);
+    const to = await ada.evaluate(([x, y]) => window.__metaofficeEditor!.pointOf(x, y), [deskTile!.x, deskTile!.y + 2] as const);
+    await ada.mouse.move(from.x, from.y);
+    await ada.mouse.down();
+    await ada.mouse.move(to.x, to.y, { steps: 4 });
+    await ada.mouse.up();
+    expect(await ada.evaluate(() => window.__metaofficeEditor!.firstZone('desk'))).toMatchObject({ x: deskTile!.x, y: deskTile!.y + 2 });
+    await ada.getByRole('button', { name: 'Undo' }).click();
+    expect(await ada.evaluate(() => window.__metaofficeEditor!.firstZone('desk'))).toMatchObject({ x: deskTile!.x, y: deskTile!.y });
+
     // Leaving the editor gives the lease back: nobody is editing any more.
     await ada.getByRole('link', { name: /Back to the office/ }).click();
     await ada.waitForURL((u) => u.pathname === officePath);

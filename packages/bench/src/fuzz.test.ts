@@ -45,6 +45,10 @@ describe('WebSocket fuzzer (short run)', () => {
     expect(report.bad).toBeGreaterThan(200);
     expect(report.answeredWithError).toBeGreaterThan(100);
     expect(Object.keys(report.errors)).toEqual(expect.arrayContaining(['MALFORMED_MESSAGE', 'VALIDATION_FAILED', 'UNKNOWN_MESSAGE']));
+    // A bystander in the same office was measured before and during the fuzz (the verdict above bounds the change).
+    expect(report.bystander.baseline.samples).toBeGreaterThan(10);
+    expect(report.bystander.during.samples).toBeGreaterThan(10);
+    expect(report.bystander.lost).toBe(0);
     // Still serving afterwards.
     expect((await fetch(url + '/readyz')).status).toBe(200);
   });

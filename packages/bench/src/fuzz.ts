@@ -48,6 +48,24 @@ export interface FuzzReport {
   closes: Record<string, number>;
   crashed: boolean;
   seconds: number;
+  /**
+   * A well-behaved person in the same office pinging ten times a second, before the fuzz (baseline) and during it:
+   * what the attack costs everyone else. Round-trip times in ms; `lost` counts pings with no pong within 5 s.
+   */
+  bystander: { baseline: RttSummary; during: RttSummary; lost: number };
+}
+
+export interface RttSummary {
+  samples: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+function summarise(ms: number[]): RttSummary {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0);
+  return { samples: sorted.length, p50: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? 0 };
 }
 
 const TYPED_CLOSES: ReadonlySet<number> = new Set(Object.values(CloseCodes));
@@ -215,6 +233,17 @@ class Link {
     return { texts, closed: this.closed, hung: !ok };
   }
 
+  /** One ping's round trip in ms, or undefined when no pong came within 5 s. */
+  async rtt(n: number): Promise<number | undefined> {
+    const ws = this.ws!;
+    this.inbox = [];
+    const sent = performance.now();
+    ws.send(JSON.stringify({ t: 'ping', n }));
+    const pong = `{"t":"pong","n":${n},`;
+    const ok = await this.until(() => !!this.closed || this.inbox.some((m) => m.text?.startsWith(pong)), 5000).then(() => !this.closed, () => false);
+    return ok ? performance.now() - sent : undefined;
+  }
+
   close(): void {
     this.ws?.terminate();
   }
@@ -230,7 +259,10 @@ class Link {
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
-  const report: FuzzReport = { seed: o.seed, frames: 0, bad: 0, answeredWithError: 0, answeredWithClose: 0, unanswered: [], hangs: [], invalidAnswers: [], errors: {}, closes: {}, crashed: false, seconds: 0 };
+  const report: FuzzReport = {
+    seed: o.seed, frames: 0, bad: 0, answeredWithError: 0, answeredWithClose: 0, unanswered: [], hangs: [], invalidAnswers: [], errors: {}, closes: {}, crashed: false, seconds: 0,
+    bystander: { baseline: summarise([]), during: summarise([]), lost: 0 },
+  };
   const connections = Math.max(1, o.connections ?? 16);
   const perSecond = o.framesPerSecond ?? 8;
   // One account per connection: a second connection of the same person would replace the first.
@@ -245,6 +277,26 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     accounts.push(api);
   }
   const other = (await admin.me()).user.id;
+  // The bystander: an ordinary person in the same office who only pings, first alone, then while the others fuzz.
+  const bystanderApi = new ApiClient({ baseUrl: o.url, cookieJar: true });
+  await bystanderApi.signUp({ email: `fuzz-${o.seed}-${Date.now()}-bystander@example.test`, password: 'fuzzing-passphrase', name: 'Bystander', inviteToken: invite.token });
+  const bystander = new Link(o.url, `${SESSION_COOKIE}=${/mo_session=([^;]+)/.exec(bystanderApi.cookieHeader()!)![1]}`, office.id, report);
+  await bystander.open();
+  let pingNo = 1_000_000_000;
+  const sampleRtts = async (into: number[], keepGoing: () => boolean) => {
+    while (keepGoing() && bystander.usable) {
+      const t = await bystander.rtt(pingNo++);
+      if (t === undefined) report.bystander.lost++;
+      else into.push(t);
+      await sleep(100);
+    }
+  };
+  const baseline: number[] = [];
+  const baselineUntil = Date.now() + 3000;
+  await sampleRtts(baseline, () => Date.now() < baselineUntil);
+  const during: number[] = [];
+  let fuzzing = true;
+  const duringDone = sampleRtts(during, () => fuzzing);
   // Frames are drawn in chunks (seed + chunk number), so a run of a million does not hold a million frames at once.
   const CHUNK = 10_000;
   const arb = frames(office.id, other);
@@ -309,16 +361,32 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       link.close();
     }),
   );
+  fuzzing = false;
+  await duringDone;
+  bystander.close();
+  report.bystander.baseline = summarise(baseline);
+  report.bystander.during = summarise(during);
   if (!report.crashed) report.crashed = o.alive ? !o.alive() : !(await fetch(o.url + '/healthz').then((r) => r.ok, () => false));
   report.seconds = (Date.now() - started) / 1000;
   return report;
 }
+
+/**
+ * "Beyond noise": the bystander's median round trip during the fuzz may grow by at most 3x its baseline plus 5 ms
+ * (loopback round trips are a millisecond or two, so a busy shared machine alone moves them by a few ms).
+ */
+export const BYSTANDER_ALLOWANCE = { factor: 3, plusMs: 5 };
 
 export function verdict(r: FuzzReport): string[] {
   const problems: string[] = [];
   if (r.crashed) problems.push('the server crashed or stopped answering');
   if (r.unanswered.length) problems.push(`${r.unanswered.length} bad frames got no typed error and no close with a reason, e.g. ${r.unanswered.slice(0, 3).join(' | ')}`);
   if (r.hangs.length) problems.push(`${r.hangs.length} frames left the connection silent, e.g. ${r.hangs.slice(0, 3).join(' | ')}`);
+  const b = r.bystander;
+  if (b.lost > 0) problems.push(`${b.lost} of the bystander's pings got no answer within 5 s`);
+  if (b.during.samples > 0 && b.during.p50 > b.baseline.p50 * BYSTANDER_ALLOWANCE.factor + BYSTANDER_ALLOWANCE.plusMs) {
+    problems.push(`the bystander's median round trip went from ${b.baseline.p50.toFixed(1)} ms to ${b.during.p50.toFixed(1)} ms during the fuzz`);
+  }
   if (r.invalidAnswers.length) problems.push(`${r.invalidAnswers.length} server messages broke the protocol schema, e.g. ${r.invalidAnswers.slice(0, 3).join(' | ')}`);
   return problems;
 }
@@ -368,6 +436,8 @@ async function main(argv: string[]): Promise<number> {
   if (args.out) (await import('node:fs')).writeFileSync(args.out, JSON.stringify(summary, null, 2));
   console.log(`${report.frames} frames in ${report.seconds.toFixed(1)} s: ${report.bad} bad, ${report.answeredWithError} answered with a typed error, ${report.answeredWithClose} with a close; crashed: ${report.crashed}`);
   console.log(`errors: ${JSON.stringify(report.errors)}\ncloses: ${JSON.stringify(report.closes)}`);
+  const b = report.bystander;
+  console.log(`bystander round trip: median ${b.baseline.p50.toFixed(1)} ms before (${b.baseline.samples} pings, p95 ${b.baseline.p95.toFixed(1)}), ${b.during.p50.toFixed(1)} ms during the fuzz (${b.during.samples} pings, p95 ${b.during.p95.toFixed(1)}, max ${b.during.max.toFixed(1)}); ${b.lost} lost`);
   for (const p of problems) console.error(`FAIL: ${p}`);
   if (problems.length) console.error(`reproduce with --seed ${report.seed} --frames ${args.frames} --connections ${args.connections}`);
   return problems.length ? 1 : 0;

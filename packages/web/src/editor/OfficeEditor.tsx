@@ -60,7 +60,14 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
   const cursor = useRef<Tile>({ x: 0, y: 0 });
   const hover = useRef<Tile | null>(null);
   /** The stroke or zone rectangle under way, drawn as a preview until the pointer lifts. */
-  const gesture = useRef<{ kind: 'stroke'; tiles: Tile[]; last: Tile } | { kind: 'rect'; from: Tile; to: Tile } | { kind: 'pan'; x: number; y: number; ox: number; oy: number } | null>(null);
+  const gesture = useRef<
+    | { kind: 'stroke'; tiles: Tile[]; last: Tile }
+    | { kind: 'rect'; from: Tile; to: Tile }
+    | { kind: 'pan'; x: number; y: number; ox: number; oy: number }
+    /** Dragging a selected zone (move), or its bottom-right tile (resize); `to` is where the pointer is now. */
+    | { kind: 'zone'; mode: 'move' | 'resize'; zone: EditorZone; from: Tile; to: Tile }
+    | null
+  >(null);
   const keyboardCorner = useRef<Tile | null>(null);
   const editable = !!lease && !!doc;
 
@@ -217,6 +224,14 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
       ctx.strokeRect(a.x * size - ox, a.y * size - oy, (b.x - a.x + 1) * size, (b.y - a.y + 1) * size);
       ctx.setLineDash([]);
     }
+    if (g?.kind === 'zone') {
+      const r = { ...g.zone, ...zoneDragged(g) };
+      ctx.strokeStyle = KIND_COLOURS[g.zone.kind];
+      ctx.setLineDash([6, 4]);
+      ctx.lineWidth = 2;
+      ctx.strokeRect(r.x * size - ox, r.y * size - oy, r.width * size, r.height * size);
+      ctx.setLineDash([]);
+    }
     if (hover.current) outline(hover.current, 'rgba(255,255,255,0.7)');
     if (document.activeElement === canvas) outline(cursor.current, '#ffd166');
     if (keyboardCorner.current) outline(keyboardCorner.current, KIND_COLOURS[zoneKind]);
@@ -281,8 +296,15 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
     }
     if (!doc || !doc.inside(t.x, t.y)) return;
     cursor.current = t;
-    if (tool === 'select') setSelected(doc.zoneAt(t.x, t.y)?.id ?? null);
-    else if (!editable) setStatus('The map is read-only here.');
+    if (tool === 'select') {
+      const hit = doc.zoneAt(t.x, t.y);
+      setSelected(hit?.id ?? null);
+      // A zone is moved by dragging it and resized by dragging its bottom-right tile.
+      if (hit && editable) {
+        const corner = t.x === hit.x + hit.width - 1 && t.y === hit.y + hit.height - 1;
+        gesture.current = { kind: 'zone', mode: corner && (hit.width > 1 || hit.height > 1) ? 'resize' : 'move', zone: hit, from: t, to: t };
+      }
+    } else if (!editable) setStatus('The map is read-only here.');
     else if (tool === 'zone') gesture.current = { kind: 'rect', from: t, to: t };
     else gesture.current = { kind: 'stroke', tiles: [t], last: t };
     redraw();
@@ -300,7 +322,7 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
     if (g?.kind === 'stroke' && (t.x !== g.last.x || t.y !== g.last.y)) {
       g.tiles.push(...lineTiles(g.last, t).slice(1));
       g.last = t;
-    } else if (g?.kind === 'rect') g.to = t;
+    } else if (g?.kind === 'rect' || g?.kind === 'zone') g.to = t;
     redraw();
   };
   const onPointerUp = () => {
@@ -308,6 +330,7 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
     gesture.current = null;
     if (g?.kind === 'stroke') commitStroke(g.tiles);
     else if (g?.kind === 'rect') commitZone(g.from, g.to);
+    else if (g?.kind === 'zone' && doc && (g.to.x !== g.from.x || g.to.y !== g.from.y)) doc.placeZone(g.zone.id, zoneDragged(g));
     redraw();
   };
   const onWheel = (e: React.WheelEvent<HTMLCanvasElement>) => {
@@ -563,7 +586,7 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
             />
           )}
           <p className="muted editor-help">
-            Drag to paint or draw; Alt-drag or right-drag to pan; Ctrl + wheel to zoom. By keyboard: focus the map, move with the arrow keys and press Enter.
+            Drag to paint or draw. With Select zone, drag a zone to move it, or its bottom-right tile to resize it. Alt-drag or right-drag to pan; Ctrl + wheel to zoom. By keyboard: focus the map, move with the arrow keys and press Enter.
           </p>
         </aside>
         <div className="editor-stage">
@@ -671,6 +694,13 @@ function ZoneForm({ zone, people, disabled, onChange, onRemove }: { zone: Editor
       </button>
     </form>
   );
+}
+
+/** Where a dragged zone would go: moved by the drag, or (from its corner) resized to reach the pointer. */
+function zoneDragged(g: { mode: 'move' | 'resize'; zone: EditorZone; from: Tile; to: Tile }): { x: number; y: number; width: number; height: number } {
+  const { zone } = g;
+  if (g.mode === 'move') return { x: zone.x + g.to.x - g.from.x, y: zone.y + g.to.y - g.from.y, width: zone.width, height: zone.height };
+  return { x: zone.x, y: zone.y, width: Math.max(1, g.to.x - zone.x + 1), height: Math.max(1, g.to.y - zone.y + 1) };
 }
 
 function clampScale(s: number): number {

@@ -78,6 +78,19 @@ describe('EditorDocument', () => {
     expect((doc.toTiled().nextobjectid ?? 0) > focus.id).toBe(true);
   });
 
+  it('moves and resizes a zone inside the map, one undo step each', () => {
+    const doc = open();
+    const room = doc.zones.find((z) => z.kind === 'meeting-room')!;
+    expect(doc.placeZone(room.id, { x: 2, y: 4 })).toMatchObject({ x: 2, y: 4, width: 3, height: 2 });
+    // Dragged past the edge: stopped at it. Sized to nothing: one tile.
+    expect(doc.placeZone(room.id, { x: 50, y: -3 })).toMatchObject({ x: 7, y: 0 });
+    expect(doc.placeZone(room.id, { width: 0, height: 40 })).toMatchObject({ width: 1, height: 10, y: 0 });
+    doc.undo();
+    doc.undo();
+    expect(doc.zones.find((z) => z.id === room.id)).toMatchObject({ x: 2, y: 4, width: 3, height: 2 });
+    expect(OfficeMap.fromTiled(doc.toTiled() as never).zoneById(String(room.id))).toMatchObject({ x: 2, y: 4, width: 3, height: 2 });
+  });
+
   it('an edit the validator refuses is caught before saving: a map without a spawn zone', () => {
     const doc = open();
     doc.removeZone(doc.zones.find((z) => z.kind === 'spawn')!.id);

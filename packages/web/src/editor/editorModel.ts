@@ -191,6 +191,20 @@ export class EditorDocument {
     return after;
   }
 
+  /**
+   * Moves a zone so its top-left corner is at (x, y), and/or gives it a new size, kept inside the map and at least one
+   * tile; one undoable step. Returns the zone as it is now.
+   */
+  placeZone(id: number, rect: { x?: number; y?: number; width?: number; height?: number }): EditorZone | undefined {
+    const z = this.zones.find((c) => c.id === id);
+    if (!z) return undefined;
+    const width = clamp(Math.round(rect.width ?? z.width), 1, this.width);
+    const height = clamp(Math.round(rect.height ?? z.height), 1, this.height);
+    const x = clamp(Math.round(rect.x ?? z.x), 0, this.width - width);
+    const y = clamp(Math.round(rect.y ?? z.y), 0, this.height - height);
+    return this.updateZone(id, { x, y, width, height });
+  }
+
   removeZone(id: number): boolean {
     const before = this.zones.find((z) => z.id === id);
     if (!before) return false;
