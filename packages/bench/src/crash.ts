@@ -10,15 +10,15 @@
  *
  * Without --database it uses SQLite in a fresh folder. Exit code 0 only when every round passed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { ApiClient, OfficeConnection } from '@metaoffice/client';
 import { nodeSocketFactory } from '@metaoffice/client/node';
-import { freePort, sleep } from './local-server.js';
+import { sleep, spawnServer } from './local-server.js';
 
 export interface CrashOptions {
   kills: number;
@@ -42,7 +42,6 @@ export interface CrashRound {
 
 const EMAIL = 'crash-writer@example.test';
 const PASSWORD = 'crash-test-passphrase';
-const BUILT = { nodeArgs: [] as string[], main: join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js') };
 
 /** A deterministic PRNG (mulberry32), so the kill moments of a run can be repeated with its seed. */
 function prng(seed: number): () => number {
@@ -113,22 +112,13 @@ function stored(offices: { id: string }[], settings: { av_json: string }[], spaw
   return { officeIds: new Set(offices.map((r) => r.id)), settingsNo: mic ? Number(mic[1]) : -1, spawnOffices: new Set(spawn.map((r) => r.office_id)), soundness };
 }
 
-async function boot(o: CrashOptions, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const cmd = o.serverCommand ?? BUILT;
-  const child = spawn(process.execPath, [...cmd.nodeArgs, cmd.main], {
-    env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, WEB_DIST: '', LOG_LEVEL: 'silent', CI: '1',
-      AUTH_RATE_LIMIT_PER_MINUTE: '100000', PASSWORD_COST: '10', SEED_DEMO: 'false', ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
-    },
-    stdio: 'ignore',
+function boot(o: CrashOptions, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return spawnServer({
+    dataDir,
+    quiet: true,
+    ...(o.serverCommand ?? {}),
+    env: { WEB_DIST: '', LOG_LEVEL: 'silent', PASSWORD_COST: '10', SEED_DEMO: 'false', ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}) },
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(url + '/readyz').then((r) => r.ok, () => false)) return { child, url };
-    if (i > 600 || child.exitCode !== null) throw new Error('the server did not start');
-    await sleep(100);
-  }
 }
 
 export async function runCrashTest(o: CrashOptions): Promise<CrashRound[]> {

@@ -22,25 +22,31 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
-/** Starts the built server (as `npm start` runs it) on a free loopback port with a fresh data folder. */
-export async function startLocalServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<LocalServer> {
+/** The built server's entry point, as `npm start` runs it. */
+export const BUILT_SERVER_MAIN = join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js');
+
+/**
+ * Starts a server process on a free loopback port over `dataDir`, and resolves once `/readyz` answers; throws when it
+ * exits first or takes over 30 s. `main` and `nodeArgs` choose the build (tests run it from source with tsx).
+ */
+export async function spawnServer(o: { dataDir: string; env?: Record<string, string>; main?: string; nodeArgs?: string[]; quiet?: boolean }): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mo-bench-'));
-  const main = join(dirname(new URL(import.meta.url).pathname), '../../server/dist/main.js');
-  const child = spawn(process.execPath, [...nodeArgs, main], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', CI: '1', AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.main ?? BUILT_SERVER_MAIN], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: o.dataDir, LOG_LEVEL: 'warn', CI: '1', AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...o.env },
+    stdio: o.quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(url + '/readyz')).ok) break;
-    } catch {
-      /* starting */
-    }
-    if (i > 300) throw new Error('server did not start');
+    if (await fetch(url + '/readyz').then((r) => r.ok, () => false)) return { child, url };
+    if (i > 300 || child.exitCode !== null) throw new Error('server did not start');
     await sleep(100);
   }
+}
+
+/** Starts the built server (as `npm start` runs it) on a free loopback port with a fresh data folder. */
+export async function startLocalServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<LocalServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mo-bench-'));
+  const { child, url } = await spawnServer({ dataDir, env, nodeArgs });
   return {
     url,
     child,
