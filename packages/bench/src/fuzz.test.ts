@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, sleep } from './local-server.js';
+import { spawnServer, watchServerFaults } from './local-server.js';
 import { runFuzz, verdict } from './fuzz.js';
 
 /**
@@ -14,20 +14,11 @@ describe('WebSocket fuzzer (short run)', () => {
   let child: ChildProcess;
   let url: string;
   let dataDir: string;
+  const watch = watchServerFaults();
   beforeAll(async () => {
-    const port = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'mo-fuzz-'));
     const main = new URL('../../server/src/main.ts', import.meta.url).pathname;
-    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@metaoffice/source', main], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, WEB_DIST: '', LOG_LEVEL: 'warn', CI: '1', AUTH_RATE_LIMIT_PER_MINUTE: '100000' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    url = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(url + '/readyz').then((r) => r.ok, () => false)) break;
-      if (i > 300 || child.exitCode !== null) throw new Error('server did not start');
-      await sleep(100);
-    }
+    ({ child, url } = await spawnServer({ dataDir, main, nodeArgs: ['--import', 'tsx', '--conditions=@metaoffice/source'], env: { WEB_DIST: '' }, onOutput: watch.onOutput }));
   });
   afterAll(async () => {
     if (child && child.exitCode === null) {
@@ -38,7 +29,7 @@ describe('WebSocket fuzzer (short run)', () => {
   });
 
   it('400 mutated frames: no crash, every bad frame answered with a typed error or a close with a reason', async () => {
-    const report = await runFuzz({ url, frames: 400, seed: 20_240_611, connections: 8, alive: () => child.exitCode === null && child.signalCode === null });
+    const report = await runFuzz({ url, frames: 400, seed: 20_240_611, connections: 8, alive: () => child.exitCode === null && child.signalCode === null, serverFaults: () => watch.faults });
     expect(verdict(report)).toEqual([]);
     expect(report.frames).toBe(400);
     // The run exercised the refusals it claims to check.
@@ -49,7 +40,28 @@ describe('WebSocket fuzzer (short run)', () => {
     expect(report.bystander.baseline.samples).toBeGreaterThan(10);
     expect(report.bystander.during.samples).toBeGreaterThan(10);
     expect(report.bystander.lost).toBe(0);
+    expect(report.serverFaults).toEqual([]);
     // Still serving afterwards.
     expect((await fetch(url + '/readyz')).status).toBe(200);
+  });
+
+  it('the server-fault watch catches error-level log lines and Node\'s uncaught reports, and nothing else', () => {
+    const w = watchServerFaults();
+    const lines = [
+      '{"level":40,"msg":"frame refused"}',
+      '{"level":50,"msg":"handler failed"}',
+      '{"level":60,"msg":"fatal"}',
+      '[UnhandledPromiseRejection: This error originated either by throwing inside of an async function]',
+      'Uncaught exception: boom',
+      'a plain line',
+    ];
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      for (const l of lines) w.onOutput(l);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(w.faults).toEqual(lines.slice(1, 5));
   });
 });

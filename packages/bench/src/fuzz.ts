@@ -17,7 +17,7 @@ import {
   BinaryKind, CloseCodes, ErrorCodes, MAX_CONTROL_BYTES, MAX_FRAME_BYTES, MAX_SIGNAL_BYTES, PROTOCOL_VERSION, REACTIONS, SESSION_COOKIE, decodeMove, encodeMove, parseClientControl,
   parseServerControl, type Direction,
 } from '@metaoffice/protocol';
-import { sleep, startLocalServer } from './local-server.js';
+import { sleep, startLocalServer, watchServerFaults } from './local-server.js';
 
 export interface FuzzOptions {
   url: string;
@@ -29,6 +29,8 @@ export interface FuzzOptions {
   /** False once the server under test is known dead (a child process that exited). */
   alive?: () => boolean;
   progress?: (sent: number) => void;
+  /** What the server under test logged at level error or above, or reported as uncaught (see watchServerFaults). */
+  serverFaults?: () => string[];
 }
 
 export interface FuzzReport {
@@ -47,6 +49,8 @@ export interface FuzzReport {
   errors: Record<string, number>;
   closes: Record<string, number>;
   crashed: boolean;
+  /** Server log lines at level error or fatal, uncaught exceptions and unhandled rejections: all must be absent. */
+  serverFaults: string[];
   seconds: number;
   /**
    * A well-behaved person in the same office pinging ten times a second, before the fuzz (baseline) and during it:
@@ -260,7 +264,7 @@ class Link {
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const report: FuzzReport = {
-    seed: o.seed, frames: 0, bad: 0, answeredWithError: 0, answeredWithClose: 0, unanswered: [], hangs: [], invalidAnswers: [], errors: {}, closes: {}, crashed: false, seconds: 0,
+    seed: o.seed, frames: 0, bad: 0, answeredWithError: 0, answeredWithClose: 0, unanswered: [], hangs: [], invalidAnswers: [], errors: {}, closes: {}, crashed: false, serverFaults: [], seconds: 0,
     bystander: { baseline: summarise([]), during: summarise([]), lost: 0 },
   };
   const connections = Math.max(1, o.connections ?? 16);
@@ -367,6 +371,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   report.bystander.baseline = summarise(baseline);
   report.bystander.during = summarise(during);
   if (!report.crashed) report.crashed = o.alive ? !o.alive() : !(await fetch(o.url + '/healthz').then((r) => r.ok, () => false));
+  report.serverFaults = [...(o.serverFaults?.() ?? [])];
   report.seconds = (Date.now() - started) / 1000;
   return report;
 }
@@ -380,6 +385,7 @@ export const BYSTANDER_ALLOWANCE = { factor: 3, plusMs: 5 };
 export function verdict(r: FuzzReport): string[] {
   const problems: string[] = [];
   if (r.crashed) problems.push('the server crashed or stopped answering');
+  if (r.serverFaults.length) problems.push(`the server logged ${r.serverFaults.length} errors, uncaught exceptions or unhandled rejections, e.g. ${r.serverFaults.slice(0, 3).join(' | ')}`);
   if (r.unanswered.length) problems.push(`${r.unanswered.length} bad frames got no typed error and no close with a reason, e.g. ${r.unanswered.slice(0, 3).join(' | ')}`);
   if (r.hangs.length) problems.push(`${r.hangs.length} frames left the connection silent, e.g. ${r.hangs.slice(0, 3).join(' | ')}`);
   const b = r.bystander;
@@ -410,7 +416,8 @@ async function main(argv: string[]): Promise<number> {
     console.error('--frames must be a positive whole number and --seed a whole number');
     return 2;
   }
-  const local = args.url ? undefined : await startLocalServer();
+  const watch = watchServerFaults();
+  const local = args.url ? undefined : await startLocalServer({}, [], watch.onOutput);
   const url = args.url ?? local!.url;
   console.log(`fuzzing ${url} with ${args.frames} frames over ${args.connections} connections (seed ${args.seed})`);
   let report: FuzzReport;
@@ -424,6 +431,7 @@ async function main(argv: string[]): Promise<number> {
       seed: args.seed,
       connections: args.connections,
       alive: local ? () => local.child.exitCode === null && local.child.signalCode === null : undefined,
+      serverFaults: local ? () => watch.faults : undefined,
       progress: (n) => {
         if (n % 1000 === 0) console.log(`  ${n} frames`);
       },
@@ -432,9 +440,9 @@ async function main(argv: string[]): Promise<number> {
     await local?.stop();
   }
   const problems = verdict(report);
-  const summary = { ...report, unanswered: report.unanswered.slice(0, 20), hangs: report.hangs.slice(0, 20), invalidAnswers: report.invalidAnswers.slice(0, 20) };
+  const summary = { ...report, serverFaults: report.serverFaults.slice(0, 20), unanswered: report.unanswered.slice(0, 20), hangs: report.hangs.slice(0, 20), invalidAnswers: report.invalidAnswers.slice(0, 20) };
   if (args.out) (await import('node:fs')).writeFileSync(args.out, JSON.stringify(summary, null, 2));
-  console.log(`${report.frames} frames in ${report.seconds.toFixed(1)} s: ${report.bad} bad, ${report.answeredWithError} answered with a typed error, ${report.answeredWithClose} with a close; crashed: ${report.crashed}`);
+  console.log(`${report.frames} frames in ${report.seconds.toFixed(1)} s: ${report.bad} bad, ${report.answeredWithError} answered with a typed error, ${report.answeredWithClose} with a close; crashed: ${report.crashed}; server errors, uncaught exceptions and unhandled rejections: ${local ? report.serverFaults.length : 'not watched (--url)'}`);
   console.log(`errors: ${JSON.stringify(report.errors)}\ncloses: ${JSON.stringify(report.closes)}`);
   const b = report.bystander;
   console.log(`bystander round trip: median ${b.baseline.p50.toFixed(1)} ms before (${b.baseline.samples} pings, p95 ${b.baseline.p95.toFixed(1)}), ${b.during.p50.toFixed(1)} ms during the fuzz (${b.during.samples} pings, p95 ${b.during.p95.toFixed(1)}, max ${b.during.max.toFixed(1)}); ${b.lost} lost`);

@@ -367,8 +367,12 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
   http.delete('/api/me', { preHandler: requireUser, schema: { tags: ['data'], security: [{ session: [] }], description: 'Erases the signed-in account: body { password }, or { confirm: <e-mail> } for an account without a password (Teams). The last admin cannot leave while others remain; the last person takes the organisation with them.', body: DeleteMeBody, response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
     const user = req.user!;
     const offices = await store.offices.listByOrg(user.orgId);
+    const offboardTeams = await teams?.mode.prepareOffboarding(user);
     const r = await auth.deleteAccount(user, req.body as DeleteMeBody);
-    if (r.organisationDeleted) forgetOrganisation(user.orgId, offices.map((o) => o.id));
+    if (r.organisationDeleted) {
+      forgetOrganisation(user.orgId, offices.map((o) => o.id));
+      await offboardTeams?.();
+    }
     cutOff({ userId: user.id }, 'Your account was deleted.');
     presence.forget(user.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -380,8 +384,10 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     const user = req.user!;
     const offices = await store.offices.listByOrg(user.orgId);
     const people = await store.users.listByOrg(user.orgId);
+    const offboardTeams = await teams?.mode.prepareOffboarding(user);
     await auth.deleteOrganisation(user, (req.body as DeleteOrganisationBody).confirm);
     forgetOrganisation(user.orgId, offices.map((o) => o.id));
+    await offboardTeams?.();
     for (const p of people) presence.forget(p.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send();

@@ -165,6 +165,29 @@ export class PresenceBridge {
     }
   }
 
+  /**
+   * Offboarding: the tenant's organisation was deleted. Its subscriptions end at Graph, through `caller` (a token
+   * taken before the token cache was deleted; without one they run out within the hour, and their notifications are
+   * ignored as unknown), and nothing about its people stays in memory.
+   */
+  async endTenant(tenantId: string, caller: GraphCaller | undefined): Promise<void> {
+    const people = this.watched.get(tenantId);
+    this.watched.delete(tenantId);
+    this.retryCreateAt.delete(tenantId);
+    this.failures.delete(tenantId);
+    const forgetPerson = (objectId: string) => {
+      this.lastRead.delete(objectId);
+      this.unread.delete(objectId);
+    };
+    for (const id of people?.keys() ?? []) forgetPerson(id);
+    for (const sub of [...this.subscriptions.values()].filter((s) => s.tenantId === tenantId)) {
+      this.subscriptions.delete(sub.id);
+      for (const id of sub.objectIds) forgetPerson(id);
+      this.d.count?.('subscription_removed');
+      if (caller) await this.d.graph.deleteSubscription(caller, sub.id).catch((err: unknown) => this.d.log?.warn({ err, tenantId }, 'presence subscription could not be deleted; it runs out within the hour'));
+    }
+  }
+
   /** Ends every subscription (shutdown). */
   async stop(): Promise<void> {
     for (const sub of [...this.subscriptions.values()]) {
@@ -221,6 +244,11 @@ export class PresenceBridge {
           clientState,
           expiresAt: now + SUBSCRIPTION_LIFETIME_MS,
         });
+        if (!this.watched.has(tenantId)) {
+          // The tenant was ended (offboarded) while Graph was creating this: end it too.
+          await this.d.graph.deleteSubscription(caller, created.id).catch(() => undefined);
+          return;
+        }
         this.subscriptions.set(created.id, { ...pending, id: created.id, expiresAt: Date.parse(created.expirationDateTime) || now + SUBSCRIPTION_LIFETIME_MS });
         this.failures.delete(tenantId);
         this.d.count?.('subscription_created');

@@ -104,6 +104,40 @@ export class TeamsMode {
   }
   private watchUpdatedAt = 0;
 
+  /**
+   * Offboarding an organisation (its admin deletes it, or its last person erases their account). Called before the
+   * deletion and changes nothing: it takes what Graph calls will need while the token cache still exists (the deleting
+   * person's token, and the tokens of people this app shows as in a call). The function it returns, called once the
+   * rows are gone, ends the tenant's presence subscriptions at Graph, clears the presence this app set, and forgets
+   * the organisation's people here.
+   */
+  async prepareOffboarding(user: User): Promise<() => Promise<void>> {
+    const tenantId = await this.tenantOfOrg(user.orgId);
+    if (!tenantId) return async () => undefined;
+    const tokenOf = (userId: string) => this.d.tokens.forUser(userId, tenantId).then((t) => t.accessToken, () => undefined);
+    const token = await tokenOf(user.id);
+    const caller: GraphCaller | undefined = token ? { tenantId, priority: 'interactive', token: async () => token } : undefined;
+    const orgPeople = [...this.connected.entries()].filter(([, c]) => c.user.orgId === user.orgId).map(([id]) => id);
+    const shown = orgPeople.filter((id) => this.written.has(id));
+    const objectIds = await this.d.store.teams.objectIdsOf(shown).catch(() => new Map<string, string>());
+    const clears = await Promise.all(shown.map(async (id) => ({ objectId: objectIds.get(id), token: await tokenOf(id) })));
+    return async () => {
+      await this.d.bridge.endTenant(tenantId, caller);
+      for (const id of orgPeople) {
+        this.connected.delete(id);
+        this.intended.delete(id);
+        this.written.delete(id);
+      }
+      for (const c of clears) {
+        if (!c.objectId || !c.token) continue;
+        const as: GraphCaller = { tenantId, priority: 'normal', token: async () => c.token! };
+        await this.d.graph.clearPresence(as, c.objectId, this.d.clientId).catch((err: unknown) => this.d.log.warn({ err }, 'Microsoft 365 presence could not be cleared'));
+      }
+      this.tenants.delete(user.orgId);
+      this.watchedTenants.delete(tenantId);
+    };
+  }
+
   /** An organisation's tenant, remembered: an organisation never changes tenant, and standalone ones have none. */
   private async tenantOfOrg(orgId: string): Promise<string | undefined> {
     if (this.tenants.has(orgId)) return this.tenants.get(orgId) ?? undefined;

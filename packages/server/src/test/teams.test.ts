@@ -80,6 +80,22 @@ describe('Teams mode against the fake Microsoft', () => {
     expect(fake.report().tokensIssued).toMatchObject({ on_behalf_of: expect.any(Number) });
   });
 
+  it('headers: the app may be framed only by Teams and Microsoft 365 hosts, still without inline scripts', async () => {
+    const res = await fetch(`${h.server.url}/healthz`);
+    const csp = res.headers.get('content-security-policy')!;
+    const frameAncestors = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('frame-ancestors '))!;
+    const hosts = frameAncestors.split(/\s+/).slice(1);
+    expect(hosts).toEqual(expect.arrayContaining(["'self'", 'https://teams.microsoft.com', 'https://*.teams.microsoft.com', 'https://*.cloud.microsoft', 'https://*.office.com']));
+    expect(hosts).not.toContain("'none'");
+    expect(hosts).not.toContain('*');
+    // Every ancestor is ourselves or an https Microsoft host: no http, no other domain.
+    for (const host of hosts.filter((x) => x !== "'self'")) expect(host).toMatch(/^https:\/\/([*a-z0-9-]+\.)*(microsoft\.com|cloud\.microsoft|office\.com|microsoft365\.com|skype\.com)$/);
+    const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src '))!;
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    // X-Frame-Options cannot list hosts, so it must be absent rather than DENY (which would blank the tab).
+    expect(res.headers.get('x-frame-options')).toBeNull();
+  });
+
   it('refuses invalid, expired and wrong-audience tokens with 401 and counts them', async () => {
     const port = new URL(h.server.url).port;
     const good = await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, audience: `api://127.0.0.1:${port}/${CLIENT_ID}` });
@@ -302,4 +318,38 @@ describe('Teams mode against the fake Microsoft', () => {
     await expect(local.deleteMeByEmail(email)).rejects.toMatchObject({ status: 400, code: 'CONFIRMATION_REQUIRED' });
     expect((await local.me()).user.email).toBe(email);
   });
+
+  it('offboarding a Teams organisation ends its Graph presence subscriptions and deletes its cached tokens; other tenants keep theirs', async () => {
+    const fabian = await signedIn(OTHER_USER, OTHER_TENANT);
+    const me = await fabian.me();
+    expect(me.user.role).toBe('admin');
+    const fabTab = { teamId: 'f0f0f0f0-0000-4000-8000-000000000001', channelId: '19:fab-general@thread.tacv2', entityId: 'fab-tab-1' };
+    const saved = await fabian.saveTeamsTab({ ...fabTab, name: 'Fab floor', description: '' });
+    const live = connect(h, fabian, saved.office.id);
+    const contoso = () => fake.services.subscriptions.list(CLIENT_ID, DEMO_TENANT_ID).length;
+    const fabrikam = () => fake.services.subscriptions.list(CLIENT_ID, OTHER_TENANT).length;
+    try {
+      await waitFor(live, 'welcome');
+      // The office is open, so the bridge follows the team's presence with a subscription in Fabrikam's tenant.
+      await expect.poll(fabrikam, { timeout: 25_000 }).toBeGreaterThan(0);
+      expect(await h.server.store.tokenCaches.get(me.user.id)).toBeDefined();
+      const contosoBefore = contoso();
+      const deletedBefore = fake.report().subscriptions.deleted;
+      const closed = waitFor(live, 'state', (st) => st === 'closed', 5000);
+
+      await fabian.deleteOrganisation(me.organisation.name);
+      await closed;
+      // Ended at Graph, not left to run out, and not re-created by the next upkeep round (every 10 s).
+      expect(fabrikam()).toBe(0);
+      expect(fake.report().subscriptions.deleted).toBeGreaterThan(deletedBefore);
+      await new Promise((r) => setTimeout(r, 11_000));
+      expect(fabrikam()).toBe(0);
+      expect(await h.server.store.tokenCaches.get(me.user.id)).toBeUndefined();
+      expect(await h.server.store.users.byId(me.user.id)).toBeUndefined();
+      expect(await h.server.store.offices.byId(saved.office.id)).toBeUndefined();
+      expect(contoso()).toBe(contosoBefore);
+    } finally {
+      live.close();
+    }
+  }, 60_000);
 });
