@@ -293,8 +293,8 @@ describe('the Teams pages in the Teams test host', () => {
 
   it('lists the person’s offices on the personal tab', async () => {
     const offices = [
-      { office: OFFICE, teamId: WHO.team, teamName: WHO.teamName, channelId: WHO.channel },
-      { office: { ...OFFICE, id: 'office-2', name: 'Lab', description: '', online: 1 }, teamId: 't2', teamName: 'Chemistry', channelId: 'c2' },
+      { office: OFFICE, teamId: WHO.team, teamName: WHO.teamName },
+      { office: { ...OFFICE, id: 'office-2', name: 'Lab', description: '', online: 1 }, teamId: 't2', teamName: 'Chemistry' },
     ];
     const { context, page, tab } = await open({ entityId: 'personal', url: '/teams/personal' }, (_s, c) => c.route('**/api/teams/offices', (route) => route.fulfill(json(offices))));
     const cards = tab.getByTestId('teams-office-card');

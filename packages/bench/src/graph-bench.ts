@@ -25,6 +25,7 @@ import {
   GraphTokenBroker,
   PresenceBridge,
   PresenceService,
+  ChannelSeal,
   SecretBox,
   TeamsMode,
   TeamsService,
@@ -446,10 +447,11 @@ export async function runGraphBench(o: GraphBenchOptions): Promise<GraphBenchRes
   await store.migrate();
   const gateway = new GraphGateway({ baseUrl: fake.graphBaseUrl, clock, sleep: clock.sleep, observer: counterObserver(counters) });
   const adapter = new GraphAdapter(gateway);
-  const tokens = new GraphTokenBroker({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authorityHost: fake.authorityHost, graphBaseUrl: fake.graphBaseUrl, store, box: new SecretBox(randomBytes(32)) });
+  const box = new SecretBox(randomBytes(32));
+  const tokens = new GraphTokenBroker({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authorityHost: fake.authorityHost, graphBaseUrl: fake.graphBaseUrl, store, box });
   const auth = new AuthService(store, { sessionTtlMs: 24 * 3_600_000, publicUrl, now: simNow });
   const sso = new TeamsSsoValidator({ authorityHost: fake.authorityHost, clientId: CLIENT_ID, publicUrl });
-  const service = new TeamsService({ store, auth, sso, tokens, graph: adapter, publicUrl, now: simNow });
+  const service = new TeamsService({ store, auth, sso, tokens, graph: adapter, publicUrl, channels: new ChannelSeal(box), now: simNow });
   const presence = new MeasuredPresenceService(simNow, (userId, availability) => {
     if (measuring) tracker.shown(userId, availability, simNow());
   });

@@ -228,7 +228,7 @@ export type TeamsTabView = Static<typeof TeamsTabView>;
 export const TeamsTabSaved = Type.Object({ office: OfficeView, contentUrl: Type.String(), websiteUrl: Type.String(), suggestedDisplayName: Type.String() });
 export type TeamsTabSaved = Static<typeof TeamsTabSaved>;
 
-export const TeamsOfficeView = Type.Object({ office: OfficeView, teamId: Type.String(), teamName: Type.String(), channelId: Type.String() });
+export const TeamsOfficeView = Type.Object({ office: OfficeView, teamId: Type.String(), teamName: Type.String() });
 export type TeamsOfficeView = Static<typeof TeamsOfficeView>;
 
 /** Teams mode: ask a team member to come to the office, or say you want to talk (activity feed). */

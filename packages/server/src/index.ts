@@ -6,6 +6,7 @@ export { OfficeEngine, type ClientSink } from './office/office-engine.js';
 // Teams mode's parts, for the Graph benchmark (packages/bench/src/graph-bench.ts), which drives them against the fake.
 export { openStore, type Store, type User } from './storage/index.js';
 export { SecretBox } from './secrets/secret-box.js';
+export { ChannelSeal } from './teams/channel-ids.js';
 export { AuthService } from './auth/auth-service.js';
 export { PresenceService, type PresenceSinks, type PresenceUser } from './office/presence-service.js';
 export { TeamsService } from './teams/teams-service.js';

@@ -3,11 +3,11 @@ import type { DestinationStream, LoggerOptions } from 'pino';
 export const REDACTED = '[redacted]';
 
 /**
- * Keys whose values never reach a log line, at any depth: credentials, session and invite tokens, cookies, and
- * anything people say to each other (chat text, call signalling). DESIGN §5: secrets are never logged, chat is not
- * kept anywhere.
+ * Keys whose values never reach a log line, at any depth: credentials, session and invite tokens, cookies, anything
+ * people say to each other (chat text, call signalling), and Teams channel ids and names. DESIGN §5: secrets are never
+ * logged, chat and channels are not kept anywhere.
  */
-const SECRET_KEY = /^(password|passwordhash|password_hash|newpassword|token|invitetoken|tokenhash|token_hash|cookie|cookies|set-cookie|authorization|proxy-authorization|secret|credential|credentials|text|message_text|sdp|candidate|signal|confirm|av_json|avjson)$/i;
+const SECRET_KEY = /^(password|passwordhash|password_hash|newpassword|token|invitetoken|tokenhash|token_hash|cookie|cookies|set-cookie|authorization|proxy-authorization|secret|credential|credentials|text|message_text|sdp|candidate|signal|confirm|av_json|avjson|channelid|channel_id|channelname|channel_name|channelsealed|channel_sealed)$/i;
 /** Path segments that are bearer secrets themselves: /api/invites/<token>, /invite/<token>. */
 const TOKEN_IN_PATH = /(\/invites?\/)[^/?#]+/gi;
 

@@ -52,10 +52,11 @@ export async function organisationArchive(store: Store, orgId: string, now = Dat
         avatars: avatars.map((a) => ({ userId: a.userId, avatar: parseJson(a.avatarJson) })),
       }),
     },
-    // Teams mode: which channel tab shows which office. Graph token caches are secrets, not data, and stay behind.
+    // Teams mode: which tab shows which office. Channels appear as their digest: channel ids are not kept
+    // (DESIGN §5), and sealed values and Graph token caches are secrets, not data, and stay behind.
     {
       name: 'metaoffice-export/teams.json',
-      data: json({ tenantId: tenantId ?? null, tabs: tabs.map((t) => ({ teamId: t.teamId, channelId: t.channelId, entityId: t.entityId, officeId: t.officeId, createdAt: t.createdAt })) }),
+      data: json({ tenantId: tenantId ?? null, tabs: tabs.map((t) => ({ teamId: t.teamId, channelDigest: t.channelDigest, entityId: t.entityId, officeId: t.officeId, createdAt: t.createdAt })) }),
     },
     { name: 'metaoffice-export/invites.json', data: json(invites.map((i) => ({ createdBy: i.createdBy, createdAt: i.createdAt, expiresAt: i.expiresAt, usedCount: i.usedCount }))) },
     ...offices.map((o) => ({ name: `metaoffice-export/offices/${o.id}.tmj`, data: o.mapJson })),

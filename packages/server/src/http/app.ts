@@ -206,6 +206,7 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     } else if (msg.t === 'office.removed') {
       gateway.evictOffice(msg.officeId);
       registry.remove(msg.officeId);
+      mapThumbnails.forget(msg.officeId);
       void coordination.ownership.release(msg.officeId);
     }
   });
@@ -624,6 +625,7 @@ export async function buildApp(config: Config, rawStore: Store, opts: { logger?:
     cutOff({ orgId }, 'Your organisation was deleted.');
     for (const id of officeIds) {
       registry.remove(id);
+      mapThumbnails.forget(id);
       void coordination.ownership.release(id);
       coordination.broadcast({ t: 'office.removed', officeId: id });
     }

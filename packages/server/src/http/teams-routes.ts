@@ -133,6 +133,6 @@ export function registerTeamsRoutes(http: FastifyInstance, d: TeamsRouteDeps): v
   }, async (req) => ({ url: await d.teams.tabLink(req.user!, (req.params as { officeId: string }).officeId, d.teamsAppId) }));
 
   http.get('/api/teams/offices', { preHandler: d.requireUser, schema: { tags, security, description: 'The person\'s offices: joined teams with an office tab (Graph, refreshed on each visit).', response: { 200: Type.Array(TeamsOfficeView), ...problems } } }, async (req) =>
-    (await d.teams.offices(req.user!)).map((o) => ({ office: d.officeView(o.office), teamId: o.teamId, teamName: o.teamName, channelId: o.channelId })),
+    (await d.teams.offices(req.user!)).map((o) => ({ office: d.officeView(o.office), teamId: o.teamId, teamName: o.teamName })),
   );
 }

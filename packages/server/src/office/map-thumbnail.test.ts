@@ -225,4 +225,15 @@ describe('MapThumbnailCache', () => {
     fail = false;
     expect((await flaky.get('x', 2, 'x')).toString()).toBe('x');
   });
+
+  it('forgets a deleted office\'s picture', async () => {
+    const { calls, render } = counting();
+    const cache = new MapThumbnailCache(10, render);
+    await cache.get('gone', 2, 'g');
+    await cache.get('kept', 2, 'k');
+    cache.forget('gone');
+    expect(cache.size).toBe(1);
+    await cache.get('kept', 2, 'k');
+    expect(calls).toEqual(['g', 'k']);
+  });
 });

@@ -307,6 +307,11 @@ export class MapThumbnailCache {
     return entry.png;
   }
 
+  /** A deleted office: its picture leaves memory too. */
+  forget(officeId: string): void {
+    this.entries.delete(officeId);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { channelDigest } from '../teams/channel-ids.js';
 
 /*
  * The one migration list for both dialects. Write every migration with Kysely's schema builder (portable types:
@@ -191,6 +192,43 @@ const m0006UserAvatars: Migration = {
   },
 };
 
+/**
+ * DESIGN §5: Teams channel ids are never stored. The tab's key now holds a digest of (tenant, channel id) in place of
+ * the id, and the id is kept only sealed with the secrets key (teams/channel-ids.ts). The digest needs no key, so
+ * existing tabs are converted here; their sealed id is filled in the next time the tab is opened.
+ */
+const m0007TeamsChannelDigest: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('teams_tabs_next')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('team_id', 'text', (c) => c.notNull())
+      .addColumn('channel_digest', 'text', (c) => c.notNull())
+      .addColumn('channel_sealed', 'text')
+      .addColumn('entity_id', 'text', (c) => c.notNull())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+      .addColumn('office_id', 'text', (c) => c.notNull().references('offices.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('teams_tabs_channel_digest_pkey', ['tenant_id', 'team_id', 'channel_digest', 'entity_id'])
+      .execute();
+    const rows = (await db.selectFrom('teams_tabs').selectAll().execute()) as { tenant_id: string; team_id: string; channel_id: string; entity_id: string; org_id: string; office_id: string; created_at: number }[];
+    for (const r of rows) {
+      await db
+        .insertInto('teams_tabs_next')
+        .values({ tenant_id: r.tenant_id, team_id: r.team_id, channel_digest: channelDigest(r.tenant_id, r.channel_id), channel_sealed: null, entity_id: r.entity_id, org_id: r.org_id, office_id: r.office_id, created_at: r.created_at })
+        .execute();
+    }
+    await db.schema.dropTable('teams_tabs').execute();
+    await db.schema.alterTable('teams_tabs_next').renameTo('teams_tabs').execute();
+    await db.schema.createIndex('teams_tabs_office_id_idx').on('teams_tabs').column('office_id').execute();
+    await db.schema.createIndex('teams_tabs_org_team_idx').on('teams_tabs').columns(['org_id', 'team_id']).execute();
+  },
+  async down() {
+    // The channel ids are gone by design: there is nothing to put back.
+    throw new Error('0007_teams_channel_digest cannot be undone: channel ids are not kept');
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
   '0002_user_preferences': m0002UserPreferences,
@@ -198,6 +236,7 @@ export const migrations: Record<string, Migration> = {
   '0004_teams': m0004Teams,
   '0005_office_map_version': m0005OfficeMapVersion,
   '0006_user_avatars': m0006UserAvatars,
+  '0007_teams_channel_digest': m0007TeamsChannelDigest,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -27,7 +27,8 @@ export interface UsersTable {
 export interface TeamsTabsTable {
   tenant_id: string;
   team_id: string;
-  channel_id: string;
+  channel_digest: string;
+  channel_sealed: string | null;
   entity_id: string;
   org_id: string;
   office_id: string;

@@ -391,16 +391,19 @@ function defineStoreSuite(backend: Backend): void {
     expect((await store.teams.usersByObjectIds(standalone.id, ['oid-1'])).size).toBe(0);
 
     const office = await store.offices.create({ orgId: org.id, name: 'Design floor', description: '', template: 't', mapJson: '{}' });
-    const key = { tenantId: 'tid-a', teamId: 'team-1', channelId: '19:abc@thread.tacv2', entityId: 'ent-1' };
+    const key = { tenantId: 'tid-a', teamId: 'team-1', channelDigest: 'digest-of-channel', entityId: 'ent-1' };
     expect(await store.teams.tab(key)).toBeUndefined();
-    await store.teams.saveTab({ ...key, orgId: org.id, officeId: office.id });
-    expect(await store.teams.tab(key)).toMatchObject({ ...key, officeId: office.id });
+    await store.teams.saveTab({ ...key, channelSealed: null, orgId: org.id, officeId: office.id });
+    expect(await store.teams.tab(key)).toMatchObject({ ...key, channelSealed: null, officeId: office.id });
+    // Saving the same tab again fills in its sealed channel id.
+    await store.teams.saveTab({ ...key, channelSealed: 'v1.sealed-channel', orgId: org.id, officeId: office.id });
+    expect(await store.teams.tab(key)).toMatchObject({ ...key, channelSealed: 'v1.sealed-channel', officeId: office.id });
     expect(await store.teams.tab({ ...key, entityId: 'ent-2' })).toBeUndefined();
     expect((await store.teams.tabsInTeams(org.id, ['team-1', 'team-2'])).map((t) => t.entityId)).toEqual(['ent-1']);
     expect(await store.teams.tabsInTeams(standalone.id, ['team-1'])).toEqual([]);
     expect((await store.offices.rename(office.id, 'Renamed', 'Now with a view')).name).toBe('Renamed');
     await expectStorageError(store.offices.rename('missing', 'x', ''), 'NOT_FOUND');
-    await expectStorageError(store.teams.saveTab({ ...key, entityId: 'ent-3', orgId: org.id, officeId: 'missing' }), 'NOT_FOUND');
+    await expectStorageError(store.teams.saveTab({ ...key, entityId: 'ent-3', channelSealed: null, orgId: org.id, officeId: 'missing' }), 'NOT_FOUND');
 
     await store.tokenCaches.put(ada.id, 'v1.sealed-1');
     await store.tokenCaches.put(ada.id, 'v1.sealed-2');

@@ -103,7 +103,7 @@ function toOffice(r: Selectable<OfficesTable>): Office {
 }
 
 function toTab(r: Selectable<TeamsTabsTable>): TeamsTab {
-  return { tenantId: r.tenant_id, teamId: r.team_id, channelId: r.channel_id, entityId: r.entity_id, orgId: r.org_id, officeId: r.office_id, createdAt: Number(r.created_at) };
+  return { tenantId: r.tenant_id, teamId: r.team_id, channelDigest: r.channel_digest, channelSealed: r.channel_sealed, entityId: r.entity_id, orgId: r.org_id, officeId: r.office_id, createdAt: Number(r.created_at) };
 }
 
 function toSpawn(r: Selectable<SpawnPreferencesTable>): SpawnPreference {
@@ -743,7 +743,7 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             .selectAll()
             .where('tenant_id', '=', key.tenantId)
             .where('team_id', '=', key.teamId)
-            .where('channel_id', '=', key.channelId)
+            .where('channel_digest', '=', key.channelDigest)
             .where('entity_id', '=', key.entityId)
             .executeTakeFirst();
           return row && toTab(row);
@@ -755,8 +755,8 @@ export function createStore(ctx: StoreContext, exec: Kysely<Database> = ctx.db, 
             const tab: TeamsTab = { ...t, createdAt: ctx.clock() };
             await exec
               .insertInto('teams_tabs')
-              .values({ tenant_id: t.tenantId, team_id: t.teamId, channel_id: t.channelId, entity_id: t.entityId, org_id: t.orgId, office_id: t.officeId, created_at: tab.createdAt })
-              .onConflict((oc) => oc.columns(['tenant_id', 'team_id', 'channel_id', 'entity_id']).doUpdateSet({ office_id: t.officeId }))
+              .values({ tenant_id: t.tenantId, team_id: t.teamId, channel_digest: t.channelDigest, channel_sealed: t.channelSealed, entity_id: t.entityId, org_id: t.orgId, office_id: t.officeId, created_at: tab.createdAt })
+              .onConflict((oc) => oc.columns(['tenant_id', 'team_id', 'channel_digest', 'entity_id']).doUpdateSet({ office_id: t.officeId, channel_sealed: t.channelSealed }))
               .execute();
             return tab;
           },

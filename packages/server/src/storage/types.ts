@@ -58,15 +58,20 @@ export interface SpawnPreference {
   savedY: number | null;
 }
 
-/** Where a Teams channel tab lives: what Teams gives the tab in its context, plus the tab's own entity id. */
+/**
+ * Where a Teams channel tab lives: what Teams gives the tab in its context, plus the tab's own entity id. The channel
+ * is known only by its digest (teams/channel-ids.ts): channel ids are never stored.
+ */
 export interface TeamsTabKey {
   tenantId: string;
   teamId: string;
-  channelId: string;
+  channelDigest: string;
   entityId: string;
 }
 
 export interface TeamsTab extends TeamsTabKey {
+  /** The channel id sealed with the secrets key, for links into Teams; null for a tab saved before sealing. */
+  channelSealed: string | null;
   orgId: string;
   officeId: string;
   createdAt: number;

@@ -6,6 +6,7 @@ import type { Config, MicrosoftConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { PresenceService } from '../office/presence-service.js';
 import { loadSecretsKey, SecretBox } from '../secrets/secret-box.js';
+import { ChannelSeal } from './channel-ids.js';
 import type { Store } from '../storage/index.js';
 import { ActivityQueue } from './activity-queue.js';
 import { GraphAdapter } from './graph-adapter.js';
@@ -56,7 +57,7 @@ export function createTeams(d: TeamsDeps): Teams {
   const adapter = new GraphAdapter(graph);
   const tokens = new GraphTokenBroker({ clientId: microsoft.clientId, clientSecret: microsoft.clientSecret, authorityHost: microsoft.authorityHost, graphBaseUrl: microsoft.graphBaseUrl, store, box });
   const sso = new TeamsSsoValidator({ authorityHost: microsoft.authorityHost, clientId: microsoft.clientId, publicUrl: config.publicUrl });
-  const service = new TeamsService({ store, auth: d.auth, sso, tokens, graph: adapter, publicUrl: config.publicUrl, onRejectedToken: (reason) => metrics.teamsRejectedTokens.inc({ reason }) });
+  const service = new TeamsService({ store, auth: d.auth, sso, tokens, graph: adapter, publicUrl: config.publicUrl, channels: new ChannelSeal(box), onRejectedToken: (reason) => metrics.teamsRejectedTokens.inc({ reason }) });
   let mode!: TeamsMode;
   const bridge = new PresenceBridge({
     graph: adapter,

@@ -3,12 +3,13 @@ import type { MeView, TeamsTabBody, TeamsTabQuery } from '@metaoffice/protocol';
 import { OfficeMap } from '@metaoffice/world';
 import { AppError } from '../errors.js';
 import type { AuthService } from '../auth/auth-service.js';
-import { StorageError, type Office, type Store, type User } from '../storage/index.js';
+import { StorageError, type Office, type Store, type TeamsTab, type TeamsTabKey, type User } from '../storage/index.js';
 import { GraphTokenError, type GraphTokenBroker } from './graph-tokens.js';
 import { SsoTokenError, type TeamsSsoValidator } from './sso.js';
 import type { GraphCaller, GraphMember, GraphTeam, TeamsGraph } from './teams-graph.js';
 import { TtlCache } from './ttl-cache.js';
 import type { ActivityOutcome, ActivityQueue } from './activity-queue.js';
+import { channelDigest, type ChannelSeal } from './channel-ids.js';
 
 export interface TeamsServiceDeps {
   store: Store;
@@ -17,6 +18,8 @@ export interface TeamsServiceDeps {
   tokens: GraphTokenBroker;
   graph: TeamsGraph;
   publicUrl: string;
+  /** Seals a tab's channel id for links into Teams; the id itself is never stored (channel-ids.ts). */
+  channels: ChannelSeal;
   /** Counts refused sign-in tokens by reason (metrics). */
   onRejectedToken?: (reason: string) => void;
   now?: () => number;
@@ -81,35 +84,51 @@ export class TeamsService {
 
   async tab(user: User, q: TeamsTabQuery): Promise<Office | undefined> {
     const tenantId = await this.tenantOf(user);
-    const tab = await this.d.store.teams.tab({ tenantId, ...q });
+    const key = this.tabKey(tenantId, q);
+    const tab = await this.d.store.teams.tab(key);
     if (!tab || tab.orgId !== user.orgId) return undefined;
     await this.requireMember(user, tenantId, q.teamId);
+    // A tab saved before channel ids were sealed gets its sealed id now, from the context it was opened in.
+    if (this.channelIdOf(tab) === undefined) await this.d.store.teams.saveTab({ ...tab, channelSealed: this.d.channels.seal(key.channelDigest, q.channelId) });
     return this.d.store.offices.byId(tab.officeId);
+  }
+
+  /** The stored key of a tab: the channel only as its digest. */
+  private tabKey(tenantId: string, q: TeamsTabQuery): TeamsTabKey {
+    return { tenantId, teamId: q.teamId, channelDigest: channelDigest(tenantId, q.channelId), entityId: q.entityId };
+  }
+
+  private channelIdOf(tab: TeamsTab): string | undefined {
+    return this.d.channels.open(tab.channelDigest, tab.channelSealed);
   }
 
   /** Creates the tab's office on first configuration; later saves (Settings reopened) rename the same office. */
   async saveTab(user: User, b: TeamsTabBody): Promise<Office> {
     const tenantId = await this.tenantOf(user);
     await this.requireMember(user, tenantId, b.teamId);
-    const key = { tenantId, teamId: b.teamId, channelId: b.channelId, entityId: b.entityId };
+    const key = this.tabKey(tenantId, b);
+    const channelSealed = this.d.channels.seal(key.channelDigest, b.channelId);
     const name = b.name.trim();
     const description = (b.description ?? '').trim();
     if (!name) throw new AppError('VALIDATION_FAILED', 400, 'The office needs a name.', [{ path: '/name', message: 'must not be blank' }]);
     const existing = await this.d.store.teams.tab(key);
-    if (existing) return this.d.store.offices.rename(existing.officeId, name, description);
+    if (existing) {
+      if (this.channelIdOf(existing) === undefined) await this.d.store.teams.saveTab({ ...existing, channelSealed });
+      return this.d.store.offices.rename(existing.officeId, name, description);
+    }
     const templateId = b.template ?? templates[0]!.id;
     if (!templates.some((t) => t.id === templateId)) throw new AppError('VALIDATION_FAILED', 400, `Unknown template "${templateId}".`, [{ path: '/template', message: 'unknown template' }]);
     const tmj = loadTemplateMap(templateId);
     OfficeMap.fromTiled(tmj);
     return this.d.store.transaction(async (tx) => {
       const office = await tx.offices.create({ orgId: user.orgId, name, description, template: templateId, mapJson: JSON.stringify(tmj) });
-      await tx.teams.saveTab({ ...key, orgId: user.orgId, officeId: office.id });
+      await tx.teams.saveTab({ ...key, channelSealed, orgId: user.orgId, officeId: office.id });
       return office;
     });
   }
 
   /** The person's offices: their joined teams (from Graph) that have an office tab. */
-  async offices(user: User): Promise<{ office: Office; teamId: string; teamName: string; channelId: string }[]> {
+  async offices(user: User): Promise<{ office: Office; teamId: string; teamName: string }[]> {
     const tenantId = await this.tenantOf(user);
     const teams = await this.joinedTeams(user, tenantId, true);
     const names = new Map(teams.map((t) => [t.id, t.displayName]));
@@ -117,7 +136,7 @@ export class TeamsService {
     const out = [];
     for (const t of tabs) {
       const office = await this.d.store.offices.byId(t.officeId);
-      if (office) out.push({ office, teamId: t.teamId, teamName: names.get(t.teamId) ?? '', channelId: t.channelId });
+      if (office) out.push({ office, teamId: t.teamId, teamName: names.get(t.teamId) ?? '' });
     }
     return out;
   }
@@ -176,7 +195,7 @@ export class TeamsService {
     if (!office || office.orgId !== user.orgId || !(await this.mayEnter(user, officeId))) throw new AppError('NOT_FOUND', 404, 'Office not found.');
     const tab = (await this.d.store.teams.tabsOfOffice(officeId))[0];
     if (!tab) throw new AppError('NOT_FOUND', 404, 'This office is not a Teams tab.');
-    return tabDeepLink(teamsAppId, tab);
+    return tabDeepLink(teamsAppId, { entityId: tab.entityId, channelId: this.channelIdOf(tab) });
   }
 
   /**
@@ -203,7 +222,7 @@ export class TeamsService {
     const objectId = (await this.d.store.teams.objectIdsOf([recipient.id])).get(recipient.id);
     if (!objectId) throw new AppError('PERSON_NOT_FOUND', 404, 'That person has no Microsoft 365 identity.');
     // The notice opens the tab itself: a Teams deep link to the app's channel tab.
-    const webUrl = tabDeepLink(deps.teamsAppId, tab);
+    const webUrl = tabDeepLink(deps.teamsAppId, { entityId: tab.entityId, channelId: this.channelIdOf(tab) });
     return deps.queue.enqueue({
       tenantId,
       senderUserId: sender.id,
@@ -276,7 +295,11 @@ export function graphProblem(err: unknown): AppError {
   return new AppError('MICROSOFT_UNAVAILABLE', 503, 'Microsoft 365 is not answering. The office keeps working; try again in a moment.');
 }
 
-/** A Teams deep link to an app's channel tab: Teams opens the team, the channel and the tab. */
-export function tabDeepLink(teamsAppId: string, tab: { entityId: string; channelId: string }): string {
-  return `https://teams.microsoft.com/l/entity/${teamsAppId}/${encodeURIComponent(tab.entityId)}?context=${encodeURIComponent(JSON.stringify({ channelId: tab.channelId }))}`;
+/**
+ * A Teams deep link to an app's channel tab: Teams opens the team, the channel and the tab. Without the channel id (a
+ * tab not opened since channel ids were sealed) the link names the tab only, and Teams opens the app.
+ */
+export function tabDeepLink(teamsAppId: string, tab: { entityId: string; channelId: string | undefined }): string {
+  const base = `https://teams.microsoft.com/l/entity/${teamsAppId}/${encodeURIComponent(tab.entityId)}`;
+  return tab.channelId === undefined ? base : `${base}?context=${encodeURIComponent(JSON.stringify({ channelId: tab.channelId }))}`;
 }

@@ -68,7 +68,7 @@ for (const d of dialects()) {
         c.close();
       }
       // Teams mode's tables (a channel tab's office, a sealed Graph token cache), written as the Teams routes would.
-      await h.server.store.teams.saveTab({ tenantId: `tid-${tag}`, teamId: 'team', channelId: 'channel', entityId: 'entity', orgId: me.organisation.id, officeId: offices[0]!.id });
+      await h.server.store.teams.saveTab({ tenantId: `tid-${tag}`, teamId: 'team', channelDigest: 'digest', channelSealed: 'v1.sealed.channel.for-test', entityId: 'entity', orgId: me.organisation.id, officeId: offices[0]!.id });
       await h.server.store.tokenCaches.put(me.user.id, 'v1.sealed.cache.for-test');
       const people = await admin.people(offices[0]!.id);
       return {

@@ -17,6 +17,7 @@ describe('logs', () => {
       url: '/api/invites/[redacted]?token=[redacted]&y=[redacted]',
     });
     expect(scrubUrl('/invite/SECRET')).toBe('/invite/[redacted]');
+    expect(scrub({ tab: { channelId: '19:abc@thread.tacv2', channel_name: 'General', teamId: 't' } })).toEqual({ tab: { channelId: '[redacted]', channel_name: '[redacted]', teamId: 't' } });
   });
 
   it('a busy scenario at trace level writes no password, token, invite or chat text', async () => {

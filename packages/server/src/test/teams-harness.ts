@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@metaoffice/client';
 import { ensureDevCertificateAuthority, issueServerCertificate, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
+import type { DestinationStream } from 'pino';
 import { startHarness, type Harness } from './harness.js';
 
 export async function freePort(): Promise<number> {
@@ -26,7 +27,7 @@ export interface TeamsHarness extends Harness {
  * A real server in Teams mode against the fake Microsoft, over https with a certificate of the development CA (Graph's
  * webhooks and Teams' pop-ups need https), on a free port so PUBLIC_URL is known before it starts.
  */
-export async function startTeamsHarness(fake: FakeMicrosoft, app: { clientId: string; clientSecret: string }, env: Record<string, string> = {}): Promise<TeamsHarness> {
+export async function startTeamsHarness(fake: FakeMicrosoft, app: { clientId: string; clientSecret: string }, env: Record<string, string> = {}, opts: { logStream?: DestinationStream } = {}): Promise<TeamsHarness> {
   const tls = mkdtempSync(join(tmpdir(), 'mo-teams-tls-'));
   const cert = await issueServerCertificate(await ensureDevCertificateAuthority('.local/dev-ca'));
   writeFileSync(join(tls, 'cert.pem'), cert.cert);
@@ -44,7 +45,7 @@ export async function startTeamsHarness(fake: FakeMicrosoft, app: { clientId: st
     MICROSOFT_GRAPH_BASE_URL: fake.graphBaseUrl,
     SEED_DEMO: 'false',
     ...env,
-  });
+  }, undefined, opts);
   const stop = h.stop.bind(h);
   return Object.assign(h, {
     publicUrl,

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, waitFor } from './harness.js';
 import { startTeamsHarness, type TeamsHarness } from './teams-harness.js';
+import { LogCapture } from './scenario.js';
 import { loadSecretsKey, SecretBox } from '../secrets/secret-box.js';
 
 /*
@@ -20,6 +21,7 @@ const MEGAN = '33333333-3333-4333-8333-333333333333';
 
 let fake: FakeMicrosoft;
 let h: TeamsHarness;
+const logs = new LogCapture();
 const OTHER_TENANT = '0a0b0c0d-1111-4222-8333-444455556666';
 const OTHER_USER = '99999999-9999-4999-8999-999999999999';
 const NO_CONSENT_TENANT = '0e0e0e0e-1111-4222-8333-444455556666';
@@ -38,7 +40,8 @@ beforeAll(async () => {
   });
   fake.seed({ id: NO_CONSENT_TENANT, displayName: 'Northwind', domain: 'northwind.onmicrosoft.com', users: [{ id: NO_CONSENT_USER, displayName: 'Nora Northwind' }] });
 
-  h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: SECRET }, { CONVERSATION_STILL_MS: '0' });
+  // Logged at debug level into memory: the data-rule test below reads every line.
+  h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: SECRET }, { CONVERSATION_STILL_MS: '0', LOG_LEVEL: 'debug' }, { logStream: logs });
 }, 60_000);
 
 afterAll(async () => {
@@ -156,6 +159,19 @@ describe('Teams mode against the fake Microsoft', () => {
     expect(again.office.id).toBe(saved.office.id);
     expect((await alex.teamsTab(tab)).office).toMatchObject({ id: saved.office.id, name: 'Design studio' });
     expect((await alex.teamsOffices()).map((o) => [o.office.id, o.teamName])).toEqual([[saved.office.id, 'Design']]);
+    // The tab's deep link names its channel, opened from the sealed copy: the database keeps only a digest and the
+    // sealed value, never the id in clear (the data-rule test below scans for it).
+    const { url: deepLink } = await alex.teamsTabLink(saved.office.id);
+    expect(JSON.parse(new URL(deepLink).searchParams.get('context')!)).toEqual({ channelId: tab.channelId });
+    expect(deepLink).toContain('/l/entity/');
+    // A tab from before channel ids were sealed (migration 0007 leaves them unsealed): its link names the tab only,
+    // until the next visit seals the id from the tab's Teams context.
+    const raw = new Database(join(h.dataDir, 'metaoffice.db'));
+    raw.prepare('update teams_tabs set channel_sealed = null').run();
+    raw.close();
+    expect((await alex.teamsTabLink(saved.office.id)).url).not.toContain('context=');
+    expect((await alex.teamsTab(tab)).office?.id).toBe(saved.office.id);
+    expect(JSON.parse(new URL((await alex.teamsTabLink(saved.office.id)).url).searchParams.get('context')!)).toEqual({ channelId: tab.channelId });
 
     // The office's people are the team's members, from Graph, including those who never opened the tab.
     const people = await alex.people(saved.office.id);
@@ -283,20 +299,31 @@ describe('Teams mode against the fake Microsoft', () => {
     }
   });
 
-  it('Microsoft 365 presence is never written to the database', async () => {
+  it('Microsoft 365 presence and Teams channel ids and names are never written to the database or the logs', async () => {
+    // What the earlier tests put through the server: presence states (set in Teams, and written during a call), the
+    // channel ids of the tabs they opened, and the names of channels.
+    const forbidden = ['DoNotDisturb', 'InAMeeting', 'InACall', 'Presenting', 'BeRightBack', tab.channelId, 'design-general'];
     const db = new Database(join(h.dataDir, 'metaoffice.db'), { readonly: true, fileMustExist: true });
     try {
       const tables = (db.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`).all() as { name: string }[]).map((r) => r.name);
       const found: string[] = [];
+      let tabRows = 0;
       for (const t of tables) {
         for (const row of db.prepare(`select * from "${t}"`).all() as Record<string, unknown>[]) {
+          if (t === 'teams_tabs') tabRows++;
           for (const [col, v] of Object.entries(row)) {
-            for (const w of ['DoNotDisturb', 'InAMeeting', 'InACall', 'Presenting', 'BeRightBack']) if (String(v).includes(w)) found.push(`${t}.${col}: ${w}`);
+            for (const w of forbidden) if (String(v).includes(w)) found.push(`${t}.${col}: ${w}`);
           }
         }
       }
       expect(tables).toEqual(expect.arrayContaining(['users', 'teams_tabs', 'graph_token_caches']));
+      // The scan looked at real rows: the tab exists, and the presence test above did put people in a call.
+      expect(tabRows).toBeGreaterThan(0);
+      expect(fake.report().meetings.created).toBeGreaterThan(0);
       expect(found).toEqual([]);
+      // The logs, at debug level, from the first test on: the server's and Fastify's request lines included.
+      expect(logs.lines.length).toBeGreaterThan(50);
+      expect(forbidden.filter((w) => logs.text.includes(w))).toEqual([]);
     } finally {
       db.close();
     }
