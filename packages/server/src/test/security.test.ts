@@ -172,6 +172,31 @@ describe('security', () => {
       await expect(apiFor(h).signIn({ email: other.email, password: other.password })).resolves.toBeDefined();
     });
 
+    it('limits sign-up and sign-in attempts per address per minute (AUTH_RATE_LIMIT_PER_MINUTE): 429 RATE_LIMITED with Retry-After, creating nothing', async () => {
+      const limited = await startHarness({ AUTH_RATE_LIMIT_PER_MINUTE: '4' });
+      try {
+        const post = (path: string, body: object) =>
+          fetch(`${limited.server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await post('/api/auth/signup', { email: uniqueEmail('rl'), password: 'a-fine-passphrase', name: `Rl ${i}` })).status);
+        expect(statuses).toEqual([201, 201, 201, 201]);
+        const users = await limited.server.store.users.countAll();
+        const refused = await post('/api/auth/signup', { email: uniqueEmail('rl'), password: 'a-fine-passphrase', name: 'Rl 5' });
+        expect(refused.status).toBe(429);
+        expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await limited.server.store.users.countAll()).toBe(users);
+        // Sign-in has its own budget, and runs out the same way.
+        const signIns: number[] = [];
+        for (let i = 0; i < 5; i++) signIns.push((await post('/api/auth/signin', { email: 'nobody@example.test', password: 'wrong-passphrase' })).status);
+        expect(signIns).toEqual([401, 401, 401, 401, 429]);
+        // Other routes are not limited by it.
+        expect((await fetch(`${limited.server.url}/healthz`)).status).toBe(200);
+      } finally {
+        await limited.stop();
+      }
+    });
+
     it('refuses the most common passwords and the e-mail address as a password, creating nothing', async () => {
       const users = await h.server.store.users.countAll();
       for (const password of ['password123', 'Password123', 'QWERTY123456', 'iloveyou1', 'football1', '12345678', 'aaaaaaaaa']) {
@@ -199,11 +224,19 @@ describe('security', () => {
       expect(res.headers.get('strict-transport-security')).toBeNull();
     });
 
-    it('HSTS when PUBLIC_URL is https', async () => {
+    it('HSTS and Secure session cookies when PUBLIC_URL is https; neither over plain http', async () => {
+      const plain = await fetch(`${base}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: uniqueEmail('plain'), password: 'a-fine-passphrase', name: 'Plain' }) });
+      expect(plain.headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
       const tls = await startHarness({ PUBLIC_URL: 'https://office.example.test' });
       try {
         const res = await fetch(`${tls.server.url}/healthz`);
         expect(res.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+        const signUp = await fetch(`${tls.server.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://office.example.test' }, body: JSON.stringify({ email: uniqueEmail('tls'), password: 'a-fine-passphrase', name: 'Tls' }) });
+        expect(signUp.status).toBe(201);
+        const cookie = signUp.headers.get('set-cookie')!;
+        expect(cookie).toMatch(/HttpOnly/i);
+        expect(cookie).toMatch(/;\s*Secure/i);
+        expect(cookie).toMatch(/SameSite=Lax/i);
       } finally {
         await tls.stop();
       }

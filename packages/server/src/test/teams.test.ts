@@ -97,6 +97,17 @@ describe('Teams mode against the fake Microsoft', () => {
     expect(scriptSrc).not.toContain('unsafe-inline');
     // X-Frame-Options cannot list hosts, so it must be absent rather than DENY (which would blank the tab).
     expect(res.headers.get('x-frame-options')).toBeNull();
+    // Over https, with HSTS. The session cookie is sent inside the Teams frame (a third-party context), so it is
+    // SameSite=None, Secure, HttpOnly and Partitioned (CHIPS: kept per top-level site, here Teams).
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+    const sso = await fetch(`${h.server.url}/api/teams/sso`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: await fake.mintSsoToken({ tenantId: DEMO_TENANT_ID, userId: ALEX, clientId: CLIENT_ID, audience: `api://${new URL(h.publicUrl).host}/${CLIENT_ID}` }) }),
+    });
+    expect(sso.status).toBe(200);
+    const cookie = sso.headers.get('set-cookie')!;
+    for (const attribute of [/HttpOnly/i, /;\s*Secure/i, /SameSite=None/i, /Partitioned/i]) expect(cookie).toMatch(attribute);
   });
 
   it('refuses invalid, expired and wrong-audience tokens with 401 and counts them', async () => {
