@@ -94,12 +94,14 @@ export function registerTeamsRoutes(http: FastifyInstance, d: TeamsRouteDeps): v
       void reply.status(200).type('text/plain; charset=utf-8').send(token);
       return true;
     };
-    scope.post('/api/teams/notifications', { config: { serverToServer: true }, schema: { hide: true, querystring: Validation } }, async (req, reply) => {
+    // Documented, so the API's fuzzing reaches them too, though only Microsoft Graph calls them.
+    const webhook = (what: string) => ({ tags, description: `Microsoft Graph's ${what} webhook for presence subscriptions: echoes \`validationToken\` (the subscription handshake), otherwise always 202; items are checked against their subscription's clientState.`, querystring: Validation });
+    scope.post('/api/teams/notifications', { config: { serverToServer: true }, schema: webhook('change-notification') }, async (req, reply) => {
       if (handshake(req, reply)) return reply;
       d.bridge.notify(req.body);
       return reply.status(202).send();
     });
-    scope.post('/api/teams/notifications/lifecycle', { config: { serverToServer: true }, schema: { hide: true, querystring: Validation } }, async (req, reply) => {
+    scope.post('/api/teams/notifications/lifecycle', { config: { serverToServer: true }, schema: webhook('lifecycle-notification') }, async (req, reply) => {
       if (handshake(req, reply)) return reply;
       d.bridge.lifecycle(req.body);
       return reply.status(202).send();

@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ErrorCodes, SESSION_COOKIE } from '@metaoffice/protocol';
 import { templates } from '@metaoffice/maps';
 import { hashToken, newToken } from '../auth/tokens.js';
+import { DEMO_TEAM_ID, DEMO_TENANT_ID, seedDemoTenant, startFakeMicrosoft, type FakeMicrosoft } from '@metaoffice/fake-microsoft';
 import { apiFor, startHarness, uniqueEmail, type Harness } from './harness.js';
+import { startTeamsHarness, type TeamsHarness } from './teams-harness.js';
 import { dialects } from './dialects.js';
 
 /**
@@ -49,6 +52,8 @@ interface Operation {
   method: string;
   path: string;
   params: { name: string; schema: Schema }[];
+  /** Query parameters the document names (GET /api/teams/tab's tab key, a map's `?version=`). */
+  query: { name: string; schema: Schema }[];
   body?: Schema;
 }
 type Caller = 'admin' | 'anonymous';
@@ -198,8 +203,13 @@ function requestsFor(op: Operation, known: Known): fc.Arbitrary<FuzzRequest> {
   const path = fc
     .tuple(...op.params.map((p) => paramValue(p.name, p.schema)))
     .map((values) => op.params.reduce((p, param, i) => p.replace(`{${param.name}}`, values[i] ?? ''), op.path));
+  // The documented query parameters, each present most of the time, with real, generated or odd values.
+  const shapedQuery = fc
+    .tuple(...op.query.map((p) => fc.option(paramValue(p.name, p.schema), { nil: undefined, freq: 5 }).map((v) => (v === undefined ? undefined : `${encode(p.name)}=${v}`))))
+    .map((kv) => '?' + kv.filter((x) => x !== undefined).join('&'));
   const query = fc.oneof(
-    { weight: 4, arbitrary: fc.constant('') },
+    { weight: op.query.length ? 1 : 4, arbitrary: fc.constant('') },
+    { weight: op.query.length ? 4 : 0, arbitrary: op.query.length ? shapedQuery : fc.constant('') },
     { weight: 1, arbitrary: fc.array(fc.tuple(shortOdd, shortOdd), { minLength: 1, maxLength: 4 }).map((kv) => '?' + kv.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')) },
     // The last one is over Node's 16 KiB limit for the request head.
     { weight: 1, arbitrary: fc.constantFrom('?', '?&&&', '?%zz=1', '?a=%', '?__proto__[admin]=1', '?a[b][c]=1', '?a=1&a=2&a=3', '?' + 'k=v&'.repeat(2000), '?officeId=../x', '?%00=%00', '?q=' + 'x'.repeat(20_000)) },
@@ -266,6 +276,42 @@ function randomRequests(ops: Operation[]): fc.Arbitrary<FuzzRequest> {
 
 // ---- the run -----------------------------------------------------------------------------------------------------
 
+/** Sends one request as generated, byte for byte (fetch would normalise or refuse much of it). */
+function send(base: URL, r: FuzzRequest, cookie: string | undefined): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...r.headers };
+    if (cookie !== undefined) headers.cookie = cookie;
+    if (r.body !== undefined) headers['content-length'] = String(r.body.length);
+    // Teams mode serves https with a certificate of the development CA; the fuzz checks answers, not the certificate.
+    const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request({ host: base.hostname, port: base.port, method: r.method, path: r.path, headers, agent: false, rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
+    req.end(r.body);
+  });
+}
+
+/** Every refusal is typed; nothing is a server error. Returns what is wrong, or undefined. */
+function judge(r: FuzzRequest, a: Answer): string | undefined {
+  if (a.status >= 500) return `status ${a.status}: ${a.body.toString('utf8').slice(0, 200)}`;
+  if (a.status < 400 || r.method === 'HEAD') return undefined;
+  if (!a.contentType.includes('application/problem+json')) return `status ${a.status} with content-type "${a.contentType}": ${a.body.toString('utf8').slice(0, 200)}`;
+  let p: { code?: unknown; status?: unknown };
+  try {
+    p = JSON.parse(a.body.toString('utf8')) as typeof p;
+  } catch {
+    return `status ${a.status} with a body that is not JSON: ${a.body.toString('utf8').slice(0, 200)}`;
+  }
+  if (!(ErrorCodes as readonly unknown[]).includes(p.code)) return `status ${a.status} with code ${JSON.stringify(p.code)}`;
+  if (p.status !== a.status) return `status ${a.status} but the problem says ${JSON.stringify(p.status)}`;
+  return undefined;
+}
+
 function operationsOf(doc: { paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: Schema }[]; requestBody?: { content?: Record<string, { schema: Schema }> } }>> }): Operation[] {
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -275,6 +321,7 @@ function operationsOf(doc: { paths: Record<string, Record<string, { parameters?:
         method: method.toUpperCase(),
         path,
         params: (o.parameters ?? []).filter((p) => p.in === 'path').map((p) => ({ name: p.name, schema: p.schema })),
+        query: (o.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })),
         body: o.requestBody?.content?.['application/json']?.schema,
       });
     }
@@ -299,39 +346,6 @@ for (const d of dialectList) {
     const statuses = new Map<number, number>();
     const perOperation = new Map<string, number>();
     let sent = 0;
-
-    function send(r: FuzzRequest, cookie: string | undefined): Promise<Answer> {
-      return new Promise((resolve, reject) => {
-        const headers: Record<string, string> = { ...r.headers };
-        if (cookie !== undefined) headers.cookie = cookie;
-        if (r.body !== undefined) headers['content-length'] = String(r.body.length);
-        const req = httpRequest({ host: base.hostname, port: base.port, method: r.method, path: r.path, headers, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-        req.end(r.body);
-      });
-    }
-
-    /** Every refusal is typed; nothing is a server error. Returns what is wrong, or undefined. */
-    function judge(r: FuzzRequest, a: Answer): string | undefined {
-      if (a.status >= 500) return `status ${a.status}: ${a.body.toString('utf8').slice(0, 200)}`;
-      if (a.status < 400 || r.method === 'HEAD') return undefined;
-      if (!a.contentType.includes('application/problem+json')) return `status ${a.status} with content-type "${a.contentType}": ${a.body.toString('utf8').slice(0, 200)}`;
-      let p: { code?: unknown; status?: unknown };
-      try {
-        p = JSON.parse(a.body.toString('utf8')) as typeof p;
-      } catch {
-        return `status ${a.status} with a body that is not JSON: ${a.body.toString('utf8').slice(0, 200)}`;
-      }
-      if (!(ErrorCodes as readonly unknown[]).includes(p.code)) return `status ${a.status} with code ${JSON.stringify(p.code)}`;
-      if (p.status !== a.status) return `status ${a.status} but the problem says ${JSON.stringify(p.status)}`;
-      return undefined;
-    }
 
     async function newThrowaway(): Promise<void> {
       const api = apiFor(h);
@@ -415,7 +429,7 @@ for (const d of dialectList) {
         else cookie = adminCookie;
         let a: Answer;
         try {
-          a = await send(r, cookie);
+          a = await send(base, r, cookie);
         } catch (err) {
           failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] failed: ${(err as Error).message}`);
           continue;
@@ -461,7 +475,7 @@ for (const d of dialectList) {
         [{ method: 'GET', path: `/api/offices/${office}?q=${'x'.repeat(20_000)}`, headers: {}, kind: 'regression' }, 431],
       ];
       for (const [r, status] of cases) {
-        const a = await send(r, adminCookie);
+        const a = await send(base, r, adminCookie);
         expect(a.status, `${r.method} ${r.path.slice(0, 80)}`).toBe(status);
         expect(judge(r, a), `${r.method} ${r.path.slice(0, 80)}`).toBeUndefined();
       }
@@ -478,3 +492,88 @@ for (const d of dialectList) {
     });
   });
 }
+
+/**
+ * Teams mode adds its own routes (`/api/teams/*`, the bot's endpoint included), which a standalone server does not
+ * register: the same fuzzing against a Teams-mode server over https and the fake Microsoft, as a signed-in team member
+ * (whose session the generated requests must not be able to end: no valid SSO token is ever generated) and as nobody.
+ */
+describe('HTTP fuzzing from the OpenAPI document (Teams mode)', () => {
+  const CLIENT_ID = '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f';
+  const ALEX = '22222222-2222-4222-8222-222222222222';
+  let fake: FakeMicrosoft;
+  let h: TeamsHarness;
+  let base: URL;
+  let ops: Operation[] = [];
+  let memberCookie = '';
+  const known: Known = { values: {} };
+  const failures: string[] = [];
+  const statuses = new Map<number, number>();
+  let sent = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: 'fuzz-secret' }] });
+    seedDemoTenant(fake, CLIENT_ID);
+    h = await startTeamsHarness(fake, { clientId: CLIENT_ID, clientSecret: 'fuzz-secret' }, { AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+    base = new URL(h.server.url);
+    const alex = await h.signIn(DEMO_TENANT_ID, ALEX);
+    memberCookie = alex.cookieHeader()!;
+    const tab = { teamId: DEMO_TEAM_ID, channelId: '19:fuzz-general@thread.tacv2', entityId: 'fuzz-tab' };
+    const saved = await alex.saveTeamsTab({ ...tab, name: 'Fuzz office', description: '' });
+    const people = await alex.people(saved.office.id);
+    known.values = {
+      teamId: [DEMO_TEAM_ID],
+      channelId: [tab.channelId],
+      entityId: [tab.entityId],
+      officeId: [saved.office.id],
+      userId: people.map((p) => p.userId),
+      kind: ['invite', 'talk'],
+      name: ['Fuzz office'],
+      template: templates.map((t) => t.id),
+      // Shaped like a token, never a valid one: a valid SSO token would rotate the session the fuzz runs with.
+      token: ['eyJhbGciOiJSUzI1NiJ9.e30.not-a-real-signature'],
+    };
+    const doc = (await (await fetch(`${h.server.url}/api/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
+    ops = operationsOf(doc).filter((o) => o.path.startsWith('/api/teams/'));
+  }, 60_000);
+  afterAll(async () => {
+    const codes = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+    console.info(`HTTP fuzz (Teams mode): ${ops.length} operations, ${sent} requests (${RUNS} per operation and caller), ${failures.length} failures; statuses ${codes}`);
+    await h?.stop();
+    await fake?.close();
+  });
+
+  it('documents every Teams route', () => {
+    const documented = new Set(ops.map((o) => `${o.method} ${o.path.replace(/\{([^}]+)\}/g, ':$1')}`));
+    const registered = h.server.routes.filter((r) => r.url.startsWith('/api/teams/') && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
+    expect(registered.filter((k) => !documented.has(k)), 'Teams routes missing from the OpenAPI document').toEqual([]);
+    expect(ops.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('answers every generated request for every Teams operation without a server error, and types every refusal', async () => {
+    let seed = SEED + 1000;
+    const run = async (label: string, arb: fc.Arbitrary<FuzzRequest>, caller: Caller) => {
+      const requests = fc.sample(arb, { numRuns: RUNS, seed: seed++ });
+      for (const r of requests) {
+        let a: Answer;
+        try {
+          a = await send(base, r, caller === 'admin' ? memberCookie : undefined);
+        } catch (err) {
+          failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] failed: ${(err as Error).message}`);
+          continue;
+        }
+        sent++;
+        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+        const wrong = judge(r, a);
+        if (wrong) failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] body ${JSON.stringify(r.body?.toString('utf8').slice(0, 300) ?? '')} → ${wrong}`);
+      }
+    };
+    for (const op of ops) for (const caller of ['admin', 'anonymous'] as const) await run(`${op.method} ${op.path}`, requestsFor(op, known), caller);
+    for (const caller of ['admin', 'anonymous'] as const) await run('random requests', randomRequests(ops), caller);
+    expect(failures.slice(0, 30), `${failures.length} bad answers out of ${sent}`).toEqual([]);
+    expect(sent).toBeGreaterThanOrEqual(ops.length * 2 * RUNS);
+    // Still serving, and the member's session survived everything.
+    expect((await fetch(`${h.server.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${h.server.url}/api/me`, { headers: { cookie: memberCookie } })).status).toBe(200);
+  }, Math.max(60_000, RUNS * 2_000));
+});
