@@ -164,6 +164,48 @@ describe('cluster routing', () => {
     onA.close();
   });
 
+  it('a map saved and an avatar chosen through the node that does not run the office reach the people in it', async () => {
+    const email = uniqueEmail('gil');
+    const gil = apiFor(a);
+    await gil.signUp({ email, password: 'password-1', name: 'Gil' });
+    const invite = await gil.createInvite();
+    const hal = apiFor(b);
+    const halMe = await hal.signUp({ email: uniqueEmail('hal'), password: 'password-1', name: 'Hal', inviteToken: invite.token });
+    const room = await gil.createOffice({ name: 'Drawing room', description: '', template: 'open-office' });
+    const gilOnA = connect(a, gil, room.id);
+    conns.push(gilOnA);
+    await until(() => gilOnA.self !== undefined, 10_000, 'Gil in the office');
+    expect(a.server.registry.online(room.id)).toBe(1);
+    expect(b.server.registry.get(room.id)).toBeUndefined();
+
+    // Gil saves the map from the editor through node B: node A runs the office, so it hears of the save over the
+    // cluster bus (`office.map`), switches the engine to the new map and tells everyone in the office.
+    const gilOnB = apiFor(b);
+    await gilOnB.signIn({ email, password: 'password-1' });
+    const { map, version } = await gilOnB.getOfficeMapVersion(room.id);
+    const versions: number[] = [];
+    gilOnA.on('map', (v) => versions.push(v));
+    const saved = await gilOnB.saveOfficeMap(room.id, map, version!);
+    expect(saved.mapVersion).toBe(version! + 1);
+    await until(() => versions.includes(saved.mapVersion), 5000, 'Gil (on node A) told of the map saved through node B');
+    expect((await gil.getOfficeMapVersion(room.id, saved.mapVersion)).version).toBe(saved.mapVersion);
+
+    // Hal, whose connection enters through node B and is forwarded to A, chooses a new avatar through node B: the
+    // engine on A learns it over the bus (`avatar`) and Gil sees it.
+    const halOnB = connect(b, hal, room.id);
+    conns.push(halOnB);
+    await until(() => halOnB.self !== undefined, 10_000, 'Hal in the office');
+    await until(() => [...gilOnA.avatars.values()].some((v) => v.userId === halMe.user.id), 10_000, 'Gil sees Hal');
+    const next = { skin: 2, hair: 5, hairColour: 3, outfit: 1, outfitColour: 4, eyes: 1, glasses: 2, hat: 0 };
+    const seen: unknown[] = [];
+    gilOnA.on('update', (v) => v.userId === halMe.user.id && seen.push(v.avatar));
+    await hal.saveAvatar(next);
+    await until(() => seen.length > 0, 5000, 'Gil (on node A) told of Hal\'s avatar saved through node B');
+    expect(seen.at(-1)).toEqual(next);
+    halOnB.close();
+    gilOnA.close();
+  });
+
   it('when the owner gives the office up, its people are sent on and land on the new owner where they stood', async () => {
     const annConn = conns[0]!;
     const before = { x: annConn.self!.x, y: annConn.self!.y };
