@@ -6,7 +6,7 @@ import { api, describeError, errorCode } from '../api.js';
 import { Splash } from '../components.js';
 import { followLink } from '../router.js';
 import { useSession } from '../session.js';
-import { EditorDocument, TILE_LAYERS, lineTiles, type EditorZone, type TileLayer } from './editorModel.js';
+import { EditorDocument, TILE_LAYERS, flipMatrix, lineTiles, type EditorZone, type TileLayer } from './editorModel.js';
 import './editor.css';
 
 const TILE = 32;
@@ -171,7 +171,19 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
     const drawTile = (value: number, x: number, y: number) => {
       const id = (value & 0x1fffffff) - 1;
       if (id < 0) return;
-      ctx.drawImage(tileset.image, (id % tileset.columns) * TILE, Math.floor(id / tileset.columns) * TILE, TILE, TILE, x * size - ox, y * size - oy, size, size);
+      const sx = (id % tileset.columns) * TILE;
+      const sy = Math.floor(id / tileset.columns) * TILE;
+      if (value >>> 29 === 0) {
+        ctx.drawImage(tileset.image, sx, sy, TILE, TILE, x * size - ox, y * size - oy, size, size);
+        return;
+      }
+      // A flipped cell: drawn about its centre through the flip's matrix.
+      const [a, b, c, d] = flipMatrix(value);
+      ctx.save();
+      ctx.translate(x * size - ox + size / 2, y * size - oy + size / 2);
+      ctx.transform(a, b, c, d, 0, 0);
+      ctx.drawImage(tileset.image, sx, sy, TILE, TILE, -size / 2, -size / 2, size, size);
+      ctx.restore();
     };
     for (const name of TILE_LAYERS) {
       const data = doc.layers[name];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ASCII_GIDS, OfficeMap, tiledFromAscii, validateTiledMap, type TilesetRule } from '@metaoffice/world';
-import { EditorDocument, lineTiles } from './editorModel.js';
+import { EditorDocument, flipMatrix, lineTiles } from './editorModel.js';
 
 // 10x10, the smallest map the validator accepts.
 const ROWS = ['##########', '#SS......#', '#........#', '#....T...#', ...Array.from({ length: 5 }, () => '#........#'), '##########'];
@@ -102,5 +102,30 @@ describe('EditorDocument', () => {
   it('lineTiles covers every tile between two points, including diagonals', () => {
     expect(lineTiles({ x: 0, y: 0 }, { x: 3, y: 1 })).toEqual([{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 2, y: 1 }, { x: 3, y: 1 }]);
     expect(lineTiles({ x: 2, y: 2 }, { x: 2, y: 2 })).toEqual([{ x: 2, y: 2 }]);
+  });
+});
+
+describe('flipMatrix', () => {
+  // Where a point of the tile (relative to its centre) lands for each of Tiled's eight flip combinations:
+  // transpose first when diagonal, then mirror horizontally, then vertically.
+  const expected = (h: boolean, v: boolean, dg: boolean, [x, y]: [number, number]): [number, number] => {
+    let [px, py] = dg ? [y, x] : [x, y];
+    if (h) px = -px;
+    if (v) py = -py;
+    return [px, py];
+  };
+  it('draws each of the eight flip combinations as Tiled does', () => {
+    for (let bits = 0; bits < 8; bits++) {
+      const h = (bits & 4) !== 0;
+      const v = (bits & 2) !== 0;
+      const dg = (bits & 1) !== 0;
+      const cell = ((bits << 29) >>> 0) + 7;
+      const [a, b, c, d] = flipMatrix(cell);
+      for (const p of [[1, 2], [-3, 5], [4, -1]] as [number, number][]) {
+        // Canvas transform(a, b, c, d): (x, y) -> (a x + c y, b x + d y).
+        expect([a * p[0] + c * p[1], b * p[0] + d * p[1]], `bits ${bits} at ${p}`).toEqual(expected(h, v, dg, p));
+      }
+    }
+    expect(flipMatrix(7)).toEqual([1, 0, 0, 1]);
   });
 });

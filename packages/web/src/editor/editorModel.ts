@@ -311,3 +311,21 @@ function clamp(v: number, lo: number, hi: number): number {
 function flatten(layers: TiledLayer[]): TiledLayer[] {
   return layers.flatMap((l) => (l.type === 'group' ? flatten(l.layers ?? []) : [l]));
 }
+
+/** Tiled keeps a cell's flips in its gid's top three bits: horizontal, vertical, diagonal. */
+const FLIP_H = 0x80000000;
+const FLIP_V = 0x40000000;
+const FLIP_D = 0x20000000;
+
+/**
+ * How to draw a flipped cell: the 2x2 matrix [a, b, c, d] (canvas `transform(a, b, c, d, 0, 0)` about the tile's
+ * centre) that takes a point of the tileset tile to where it shows on the map. Tiled applies the diagonal flip (a
+ * transpose) first, then the horizontal and vertical ones, as the office's renderer and the thumbnails do.
+ */
+export function flipMatrix(cell: number): [number, number, number, number] {
+  // Columns are the images of the x and y axes: start from the transpose or the identity, then negate rows.
+  let [a, b, c, d] = (cell & FLIP_D) !== 0 ? [0, 1, 1, 0] : [1, 0, 0, 1];
+  if ((cell & FLIP_H) !== 0) [a, c] = [-a, -c];
+  if ((cell & FLIP_V) !== 0) [b, d] = [-b, -d];
+  return [a, b, c, d];
+}
