@@ -382,6 +382,58 @@ describe('meeting rooms', () => {
   });
 });
 
+describe('replacing the rooms (a saved map)', () => {
+  it('a room kept as it was keeps its call; a renamed one too', () => {
+    const sim = new Sim();
+    sim.put(1, 20, 0).put(2, 21, 1);
+    expect(types(sim.settle())).toEqual(['started room:room-a [1,2]']);
+    const other: Zone = { id: 'room-b', name: 'Room B', kind: 'meeting-room', x: 30, y: 0, width: 3, height: 3 };
+    expect(sim.rules.replaceRooms([{ ...ROOM, name: 'Renamed' }, other])).toEqual([]);
+    expect(sim.settle()).toEqual([]);
+    expect(sim.rules.conversationOf(1)).toMatchObject({ id: 'room:room-a', members: [1, 2] });
+    expect(sim.rules.roomAt(20, 0)?.name).toBe('Renamed');
+    // The new room works at once.
+    sim.put(3, 30, 0).put(4, 31, 1);
+    expect(types(sim.tick())).toEqual(['started room:room-b [3,4]']);
+  });
+
+  it('a resized room\'s call ends and forms again with whoever is still inside; those now outside are free', () => {
+    const sim = new Sim();
+    sim.put(1, 20, 0).put(2, 21, 0).put(3, 23, 3);
+    expect(types(sim.settle())).toEqual(['started room:room-a [1,2,3]']);
+    expect(types(sim.rules.replaceRooms([{ ...ROOM, width: 2, height: 2 }]))).toEqual(['ended room:room-a [1,2,3]']);
+    expect(types(sim.tick())).toEqual(['started room:room-a [1,2]']);
+    expect(sim.rules.conversationOf(3)).toBeUndefined();
+    expect(sim.rules.roomOccupancy('room-a')).toBe(2);
+  });
+
+  it('a room that is gone ends its call, and its people may talk as on the open floor', () => {
+    const sim = new Sim();
+    sim.put(1, 20, 0).put(2, 21, 0);
+    expect(types(sim.settle())).toEqual(['started room:room-a [1,2]']);
+    expect(types(sim.rules.replaceRooms([]))).toEqual(['ended room:room-a [1,2]']);
+    expect(types(sim.settle())).toEqual(['started c1 [1,2]']);
+    expect(sim.rules.rooms).toEqual([]);
+  });
+
+  it('a new room drawn around a walk-up conversation takes it over', () => {
+    const sim = row(2);
+    expect(sim.rules.conversationOf(1)).toMatchObject({ id: 'c1' });
+    const around: Zone = { id: 'room-c', name: 'Room C', kind: 'meeting-room', x: 0, y: 4, width: 3, height: 3 };
+    expect(sim.rules.replaceRooms([ROOM, around])).toEqual([]);
+    expect(types(sim.tick())).toEqual(['ended c1 [1,2]', 'started room:room-c [1,2]']);
+  });
+
+  it('refuses two rooms with one id and changes nothing', () => {
+    const sim = new Sim();
+    sim.put(1, 20, 0).put(2, 21, 0);
+    sim.settle();
+    expect(() => sim.rules.replaceRooms([ROOM, { ...ROOM, x: 40 }])).toThrow(WorldArgumentError);
+    expect(sim.rules.rooms).toEqual([ROOM]);
+    expect(sim.rules.conversationOf(1)).toMatchObject({ id: 'room:room-a', members: [1, 2] });
+  });
+});
+
 describe('arguments', () => {
   it('rejects a bad cap, stillMs, id or tile', () => {
     expect(() => new ConversationRules({ rooms: [], cap: 1 })).toThrow(WorldArgumentError);

@@ -112,6 +112,17 @@ function minOf(ids: ReadonlySet<number>): number {
   return min;
 }
 
+/** The meeting-room zones of a map's zones, frozen; throws when two share an id. */
+function meetingRooms(zones: readonly Zone[]): readonly Zone[] {
+  const rooms = zones.filter((z) => z.kind === 'meeting-room');
+  const ids = new Set<string>();
+  for (const room of rooms) {
+    if (ids.has(room.id)) throw new WorldArgumentError(`two meeting rooms share id "${room.id}"`);
+    ids.add(room.id);
+  }
+  return Object.freeze(rooms);
+}
+
 function isTileCoord(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < COORD_LIMIT - 1;
 }
@@ -128,7 +139,7 @@ function isTileCoord(v: unknown): v is number {
 export class ConversationRules {
   readonly cap: number;
   readonly stillMs: number;
-  readonly rooms: readonly Zone[];
+  #rooms: readonly Zone[];
 
   readonly #people = new Map<number, Person>();
   /** Tile key → ids of the people on it (usually one). */
@@ -158,14 +169,56 @@ export class ConversationRules {
     }
     this.cap = cap;
     this.stillMs = stillMs;
-    const rooms = opts.rooms.filter((z) => z.kind === 'meeting-room');
-    const ids = new Set<string>();
-    for (const room of rooms) {
-      if (ids.has(room.id)) throw new WorldArgumentError(`two meeting rooms share id "${room.id}"`);
-      ids.add(room.id);
-      this.#occupants.set(room.id, new Set());
+    this.#rooms = meetingRooms(opts.rooms);
+    for (const room of this.#rooms) this.#occupants.set(room.id, new Set());
+  }
+
+  /** The meeting rooms, in map order. */
+  get rooms(): readonly Zone[] {
+    return this.#rooms;
+  }
+
+  /**
+   * The office's map was saved with other meeting rooms (the office editor). A room kept as it was (same id, tiles
+   * and capacity) keeps its call as it is; the call of a room that moved, was resized, changed capacity or is gone
+   * ends now (returned as 'ended'). Everyone's room is worked out again on the new rooms, and the next `evaluate`
+   * settles the rest: people now inside a room leave their walk-up conversation, people in a new or changed room
+   * start its call, people no longer in a room may start walk-ups. Throws, changing nothing, when two rooms share an id.
+   */
+  replaceRooms(zones: readonly Zone[]): ConversationChange[] {
+    const rooms = meetingRooms(zones);
+    const next = new Map(rooms.map((r) => [r.id, r]));
+    const unchanged = (a: Zone, b: Zone) => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height && a.capacity === b.capacity;
+    const changes: ConversationChange[] = [];
+    for (const old of this.#rooms) {
+      const convId = `room:${old.id}`;
+      const call = this.#conversations.get(convId);
+      const kept = next.get(old.id);
+      if (kept && unchanged(old, kept)) {
+        // Renamed at most: the call carries on under the new zone.
+        if (call) call.room = kept;
+        continue;
+      }
+      if (call) this.#end(call, changes);
+      for (const refusals of this.#refused.values()) refusals.delete(convId);
+      if (kept) this.#dirtyRooms.add(kept.id);
     }
-    this.rooms = Object.freeze(rooms);
+    for (const room of rooms) if (!this.#occupants.has(room.id)) this.#dirtyRooms.add(room.id);
+    this.#rooms = rooms;
+    this.#occupants.clear();
+    for (const room of rooms) this.#occupants.set(room.id, new Set());
+    for (const p of this.#people.values()) {
+      const room = this.roomAt(p.x, p.y);
+      if (room) this.#occupants.get(room.id)!.add(p.id);
+      if (room?.id !== p.room?.id) {
+        if (p.room && next.has(p.room.id)) this.#dirtyRooms.add(p.room.id);
+        if (room) this.#dirtyRooms.add(room.id);
+        this.#dirtyPeople.add(p.id);
+        this.#dirtyTiles.add(p.key);
+      }
+      p.room = room;
+    }
+    return changes;
   }
 
   /**
@@ -262,7 +315,7 @@ export class ConversationRules {
 
   /** The meeting room containing the tile. */
   roomAt(x: number, y: number): Zone | undefined {
-    for (const room of this.rooms) if (zoneContains(room, x, y)) return room;
+    for (const room of this.#rooms) if (zoneContains(room, x, y)) return room;
     return undefined;
   }
 
@@ -320,7 +373,7 @@ export class ConversationRules {
     for (const c of Array.from(affected).sort((a, b) => a.seq - b.seq)) this.#settleWalkup(c, changes);
 
     // 2. Meeting rooms whose occupants or their Focus changed.
-    for (const room of this.rooms) if (this.#dirtyRooms.has(room.id)) this.#settleRoom(room, changes);
+    for (const room of this.#rooms) if (this.#dirtyRooms.has(room.id)) this.#settleRoom(room, changes);
 
     // 3. Free, still people near anything that changed: join, start, or be refused.
     this.#joinAndStart(changes);

@@ -231,6 +231,36 @@ describe('OfficeEngine', () => {
     expect(e.map).toBe(v3);
   });
 
+  it('a saved map that changes one meeting room restarts only that room\'s call', () => {
+    const rows = ['##########', '#........#', '#........#', '#........#', '##########'];
+    const west = { kind: 'meeting-room' as const, x: 1, y: 1, width: 3, height: 3, name: 'West' };
+    const east = { kind: 'meeting-room' as const, x: 6, y: 1, width: 3, height: 3, name: 'East' };
+    const v1 = OfficeMap.fromTiled(tiledFromAscii(rows, { zones: [west, east] }));
+    const e = new OfficeEngine('o4', v1, { tickMs: 100, stepsPerSecond: 4, aoiMarginTiles: 2, resumeGraceMs: 0, now: () => clock });
+    const at = (name: string, x: number, y: number) => joinAs(e, member(name), { mode: 'default', resume: { x, y } }, new RecordingSink(), view);
+    const a = at('a', 1, 1);
+    at('b', 2, 2);
+    const c = at('c', 6, 1);
+    const d = at('d', 8, 3);
+    clock += 1000;
+    e.tick();
+    const westCall = e.conversationStateOf(a.avatarId)!.id;
+    const eastCall = e.conversationStateOf(c.avatarId)!.id;
+    // East shrinks to its top row: d is outside now. West is untouched, its call goes on.
+    const v2 = OfficeMap.fromTiled(tiledFromAscii(rows, { zones: [west, { ...east, height: 1 }] }));
+    expect(e.replaceMap(v2, 2)).toBe(true);
+    expect(e.conversationStateOf(a.avatarId)!.id).toBe(westCall);
+    expect(e.conversationStateOf(c.avatarId)).toBeNull();
+    clock += 1000;
+    e.tick();
+    expect(e.conversationStateOf(a.avatarId)!.id).toBe(westCall);
+    expect(e.conversationStateOf(a.avatarId)!.members.map((m) => m.userId).sort()).toEqual(['a', 'b']);
+    // c alone is left in East: no call; d is on the open floor.
+    expect(e.conversationStateOf(c.avatarId)).toBeNull();
+    expect(e.conversationStateOf(d.avatarId)).toBeNull();
+    expect(eastCall).not.toBe(westCall);
+  });
+
   it('lists the office by room: people in each meeting room and focus area in map order, then the open floor', () => {
     const map = OfficeMap.fromTiled(
       tiledFromAscii(['##########', '#SSS.....#', '#........#', '#........#', '##########'], {

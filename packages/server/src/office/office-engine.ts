@@ -186,21 +186,16 @@ export class OfficeEngine {
    * Switches to a new version of the map while everyone stays connected (an admin saved the office in the editor).
    * Returns false, changing nothing, when the size differs: the area-of-interest grid is sized by the map, so the
    * caller restarts the office instead. Everyone standing on a tile that became a wall is moved to the nearest free
-   * tile. If the meeting rooms changed, every call ends and forms again under the new rooms (a call keyed to a room
-   * that moved or shrank cannot carry on as it was); edits that leave the rooms alone keep every call running.
+   * tile. A meeting room kept as it was (same tiles and capacity) keeps its call; the call of a room that moved,
+   * shrank, grew, changed capacity or is gone ends and forms again under the new rooms at the next tick (a call keyed
+   * to a room that changed cannot carry on as it was). Walk-up calls carry on unless a new room takes their people in.
    * Every client is told `{ t: 'map', version }` and fetches the new map itself: it can be megabytes, and each
    * client needs it once, not once per engine tick.
    */
   replaceMap(map: OfficeMap, version: number): boolean {
     if (map.width !== this.map.width || map.height !== this.map.height) return false;
     const now = this.now();
-    const rooms = (m: OfficeMap) => JSON.stringify(m.zones.filter((z) => z.kind === 'meeting-room'));
-    const roomsChanged = rooms(map) !== rooms(this.map);
-    if (roomsChanged) {
-      for (const a of this.avatars.values()) this.conversations.remove(a.avatarId, now);
-      this.applyConversationChanges(this.conversations.evaluate(now));
-      this.conversations = this.rulesFor(map);
-    }
+    this.applyConversationChanges(this.conversations.replaceRooms(map.zones));
     this.map = map;
     this.mapVersion = version;
     const notice = JSON.stringify({ t: 'map', version });
@@ -217,8 +212,6 @@ export class OfficeEngine {
         this.moved.add(a);
         // A server-made jump, as with a teleport: the client places the avatar there and stops walking.
         a.sink.sendBinary(encodeCorrection({ seq: 0, x: a.x, y: a.y, dir: a.dir, reason: 'teleport' }));
-        this.conversations.upsert(this.personState(a), now);
-      } else if (roomsChanged) {
         this.conversations.upsert(this.personState(a), now);
       }
     }
