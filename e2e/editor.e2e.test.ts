@@ -169,5 +169,22 @@ describe('the office editor, in real Chromium', () => {
     await walkTo(bob, spawn, 30_000);
     expect(await bob.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded)).toBe(true);
     await bob.screenshot({ path: join(SHOTS, 'imported-studio.png') });
+
+    // The editor changes the size too: four columns wider, saved; Bob's screen loads the new size without a reload.
+    await ada.goto(`${env.server.url}/office/${officeId}/edit`);
+    await ada.locator('[data-testid="editor-canvas"]').waitFor();
+    await ada.getByText(`Map size: ${rules.width} × ${rules.height} tiles`).click();
+    await ada.getByLabel('Width (tiles)').fill(String(rules.width + 4));
+    await ada.getByRole('button', { name: 'Resize' }).click();
+    await ada.getByText(`The map is now ${rules.width + 4} by ${rules.height} tiles`, { exact: false }).waitFor();
+    await ada.getByRole('button', { name: 'Zoom out' }).click();
+    await ada.screenshot({ path: join(SHOTS, 'editor-resized.png') });
+    const bobLoads = bob.waitForResponse((r) => r.url().includes(`/api/offices/${officeId}/map`) && r.request().method() === 'GET' && r.status() === 200, { timeout: 20_000 });
+    const resized = ada.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/map'));
+    await ada.getByRole('button', { name: 'Save' }).click();
+    expect((await resized).status()).toBe(200);
+    expect(((await (await bobLoads).json()) as { width: number }).width).toBe(rules.width + 4);
+    await bob.waitForFunction(() => window.__metaoffice!.state() === 'open', null, { timeout: 20_000 });
+    expect(await bob.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded)).toBe(true);
   });
 });

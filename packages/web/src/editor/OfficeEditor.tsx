@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import type { PersonView } from '@metaoffice/protocol';
 import { ApiError } from '@metaoffice/client';
-import { validateTiledMap, ZONE_KINDS, type MapProblem, type TilesetRule, type ZoneKind } from '@metaoffice/world';
+import { MAP_LIMITS, validateTiledMap, ZONE_KINDS, type MapProblem, type TilesetRule, type ZoneKind } from '@metaoffice/world';
 import { api, describeError, errorCode } from '../api.js';
 import { Splash } from '../components.js';
 import { followLink } from '../router.js';
 import { useSession } from '../session.js';
-import { EditorDocument, TILE_LAYERS, flipMatrix, lineTiles, type EditorZone, type TileLayer } from './editorModel.js';
+import { EditorDocument, EditorMapError, TILE_LAYERS, flipMatrix, lineTiles, type EditorZone, type TileLayer } from './editorModel.js';
 import './editor.css';
 
 const TILE = 32;
@@ -160,6 +160,9 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
     ctx.fillStyle = '#1f1d2b';
     ctx.fillRect(0, 0, cssW, cssH);
     const { scale, ox, oy } = view.current;
+    // The map's own area is lighter than what lies beyond it, so empty tiles (after a resize, say) show as map.
+    ctx.fillStyle = '#34314a';
+    ctx.fillRect(-ox, -oy, doc.width * TILE * scale, doc.height * TILE * scale);
     const size = TILE * scale;
     const x0 = Math.max(0, Math.floor(ox / size));
     const y0 = Math.max(0, Math.floor(oy / size));
@@ -202,6 +205,9 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
       for (let y = y0; y <= y1 + 1; y++) ctx.rect(-1, y * size - oy, cssW + 2, 0);
       ctx.stroke();
     }
+    ctx.strokeStyle = 'rgba(255,255,255,0.35)';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(-ox - 0.5, -oy - 0.5, doc.width * TILE * scale + 1, doc.height * TILE * scale + 1);
     const names = new Map(people.map((p) => [p.userId, p.name]));
     ctx.font = '600 12px system-ui, sans-serif';
     for (const z of doc.zones) {
@@ -597,6 +603,23 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
               }}
             />
           )}
+          <MapSizeForm
+            key={`${doc.width}x${doc.height}`}
+            width={doc.width}
+            height={doc.height}
+            disabled={!editable}
+            onResize={(width, height) => {
+              try {
+                if (doc.resize(width, height)) {
+                  setSelected(null);
+                  setStatus(`The map is now ${width} by ${height} tiles. New tiles are empty: paint a floor where people may walk. Saving a new size reconnects everyone in the office.`);
+                }
+              } catch (err) {
+                setStatus(err instanceof EditorMapError ? err.message : String(err));
+              }
+              redraw();
+            }}
+          />
           <p className="muted editor-help">
             Drag to paint or draw. With Select zone, drag a zone to move it, or its bottom-right tile to resize it. Alt-drag or right-drag to pan; Ctrl + wheel to zoom. By keyboard: focus the map, move with the arrow keys and press Enter.
           </p>
@@ -647,6 +670,38 @@ export default function OfficeEditor({ officeId }: { officeId: string }) {
         {lease && <span className="visually-hidden">You hold the editor; {me.user.name} is the only one who can save until you leave.</span>}
       </footer>
     </div>
+  );
+}
+
+/** The map's size: grows or shrinks it from the top-left corner (one undo step). */
+function MapSizeForm({ width, height, disabled, onResize }: { width: number; height: number; disabled: boolean; onResize(width: number, height: number): void }) {
+  const [w, setW] = useState(String(width));
+  const [h, setH] = useState(String(height));
+  return (
+    <details className="editor-size">
+      <summary>
+        Map size: {width} × {height} tiles
+      </summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onResize(Number(w), Number(h));
+        }}
+      >
+        <label className="field">
+          <span>Width (tiles)</span>
+          <input type="number" min={MAP_LIMITS.minSide} max={MAP_LIMITS.maxSide} step={1} value={w} disabled={disabled} onChange={(e) => setW(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Height (tiles)</span>
+          <input type="number" min={MAP_LIMITS.minSide} max={MAP_LIMITS.maxSide} step={1} value={h} disabled={disabled} onChange={(e) => setH(e.target.value)} />
+        </label>
+        <p className="muted">The top-left corner stays; tiles and zones past a new edge are cut.</p>
+        <button type="submit" className="btn" disabled={disabled || (Number(w) === width && Number(h) === height)}>
+          Resize
+        </button>
+      </form>
+    </details>
   );
 }
 

@@ -105,6 +105,57 @@ describe('EditorDocument', () => {
   });
 });
 
+describe('resizing the map', () => {
+  it('grows and shrinks from the top-left corner: tiles kept, new ones empty, zones cut or dropped; one undo step; still a valid map', () => {
+    const doc = open();
+    expect(doc.resize(10, 10)).toBe(false);
+    expect(doc.resize(14, 12)).toBe(true);
+    expect([doc.width, doc.height]).toEqual([14, 12]);
+    expect(doc.tileAt('walls', 0, 0)).toBe(WALL);
+    expect(doc.tileAt('floor', 12, 11)).toBe(0);
+    expect(doc.walkable(12, 11)).toBe(false);
+    const grown = doc.toTiled();
+    expect([grown.width, grown.height]).toEqual([14, 12]);
+    expect(validateTiledMap(grown, { tileset: rule() }).ok).toBe(true);
+    const map = OfficeMap.fromTiled(grown as never);
+    expect(map.isWalkable(3, 2)).toBe(true);
+    expect(map.isWalkable(12, 11)).toBe(false);
+
+    // Down to 10 x 10 again, then narrower than the meeting room reaches: it is cut at the edge.
+    doc.undo();
+    expect([doc.width, doc.height]).toEqual([10, 10]);
+    expect(doc.toTiled()).toEqual(fresh());
+    doc.redo();
+    expect(doc.resize(10, 10)).toBe(true);
+    expect(doc.toTiled()).toEqual(fresh());
+    doc.placeZone(doc.zones[1]!.id, { x: 7, width: 3 });
+    expect(doc.resize(11, 10)).toBe(true);
+    doc.paint('floor', [{ x: 10, y: 5 }], doc.tileAt('floor', 3, 2));
+    expect(doc.walkable(10, 5)).toBe(true);
+    expect(() => doc.resize(9, 10)).toThrow(/from 10 to 500/);
+    expect(() => doc.resize(500, 500)).toThrow(/at most 200,000 tiles/);
+    expect([doc.width, doc.height]).toEqual([11, 10]);
+    // Painting after a resize undoes before the resize does.
+    doc.undo();
+    expect(doc.walkable(10, 5)).toBe(false);
+    doc.undo();
+    expect([doc.width, doc.height]).toEqual([10, 10]);
+  });
+
+  it('drops zones left wholly outside and cuts those across the new edge', () => {
+    const rows = Array.from({ length: 12 }, (_, y) => (y === 0 || y === 11 ? '#'.repeat(12) : y === 1 ? `#S${'.'.repeat(9)}#` : `#${'.'.repeat(10)}#`));
+    const doc = new EditorDocument(structuredClone(tiledFromAscii(rows, {
+      zones: [
+        { kind: 'meeting-room', name: 'Across', x: 8, y: 2, width: 3, height: 2, capacity: 4 },
+        { kind: 'focus', name: 'Outside', x: 10, y: 8, width: 1, height: 2 },
+      ],
+    })) as never);
+    doc.resize(10, 10);
+    expect(doc.zones.filter((z) => z.kind !== 'spawn').map((z) => [z.name, z.x, z.y, z.width, z.height, z.capacity])).toEqual([['Across', 8, 2, 2, 2, 4]]);
+    expect(doc.zones.filter((z) => z.kind === 'spawn')).toHaveLength(1);
+  });
+});
+
 describe('flipMatrix', () => {
   // Where a point of the tile (relative to its centre) lands for each of Tiled's eight flip combinations:
   // transpose first when diagonal, then mirror horizontally, then vertically.

@@ -1,6 +1,6 @@
 // The office editor's document: a Tiled map opened for painting and zone drawing, with undo and redo. Pure (no DOM,
 // no network), so every rule here is unit-tested; OfficeEditor.tsx draws it and feeds it the person's actions.
-import type { ZoneKind } from '@metaoffice/world';
+import { MAP_LIMITS, type ZoneKind } from '@metaoffice/world';
 
 export const TILE_LAYERS = ['floor', 'walls', 'furniture', 'decoration'] as const;
 export type TileLayer = (typeof TILE_LAYERS)[number];
@@ -51,10 +51,19 @@ interface TiledMap {
   [key: string]: unknown;
 }
 
-/** One undoable step: tiles painted in one stroke, or one zone added, changed or removed. */
+/** The map's size with everything that depends on it, before and after a resize. */
+interface SizedContent {
+  width: number;
+  height: number;
+  layers: Record<TileLayer, number[]>;
+  zones: EditorZone[];
+}
+
+/** One undoable step: tiles painted in one stroke, one zone added, changed or removed, or the map resized. */
 export type Change =
   | { kind: 'tiles'; cells: { layer: TileLayer; index: number; before: number; after: number }[] }
-  | { kind: 'zone'; before: EditorZone | null; after: EditorZone | null };
+  | { kind: 'zone'; before: EditorZone | null; after: EditorZone | null }
+  | { kind: 'size'; before: SizedContent; after: SizedContent };
 
 const TILE_PX = 32;
 
@@ -65,9 +74,10 @@ export class EditorMapError extends Error {}
  * it was opened from, so everything the editor does not touch (map properties, layer opacity, the tileset) is kept.
  */
 export class EditorDocument {
-  readonly width: number;
-  readonly height: number;
-  readonly layers: Record<TileLayer, number[]>;
+  /** Tiles across and down; a resize changes them. */
+  width: number;
+  height: number;
+  layers: Record<TileLayer, number[]>;
   zones: EditorZone[];
   private nextObjectId: number;
   private readonly undoStack: Change[] = [];
@@ -205,6 +215,30 @@ export class EditorDocument {
     return this.updateZone(id, { x, y, width, height });
   }
 
+  /**
+   * Makes the map `width` x `height` tiles, keeping its top-left corner, as one undoable step. Tiles past the new
+   * edges go; new tiles are empty (no floor: nobody stands there until it is painted); zones are cut to the map, and
+   * those left wholly outside it go. The size must be one an upload may have (MAP_LIMITS). Returns false when the
+   * size is the same.
+   */
+  resize(width: number, height: number): boolean {
+    const { minSide, maxSide, maxTiles } = MAP_LIMITS;
+    for (const [side, v] of [['width', width], ['height', height]] as const) {
+      if (!Number.isInteger(v) || v < minSide || v > maxSide) throw new EditorMapError(`The ${side} must be a whole number of tiles from ${minSide} to ${maxSide}.`);
+    }
+    if (width * height > maxTiles) throw new EditorMapError(`A map may have at most ${maxTiles.toLocaleString('en')} tiles; ${width} x ${height} is ${(width * height).toLocaleString('en')}.`);
+    if (width === this.width && height === this.height) return false;
+    const before: SizedContent = { width: this.width, height: this.height, layers: this.layers, zones: this.zones };
+    const layers = {} as Record<TileLayer, number[]>;
+    for (const name of TILE_LAYERS) layers[name] = resizeGrid(this.layers[name], this.width, this.height, width, height);
+    const zones = this.zones.flatMap((z) => {
+      if (z.x >= width || z.y >= height) return [];
+      return [{ ...z, width: Math.min(z.width, width - z.x), height: Math.min(z.height, height - z.y) }];
+    });
+    this.record({ kind: 'size', before, after: { width, height, layers, zones } });
+    return true;
+  }
+
   removeZone(id: number): boolean {
     const before = this.zones.find((z) => z.id === id);
     if (!before) return false;
@@ -240,8 +274,17 @@ export class EditorDocument {
   /** The edited map as Tiled JSON: the map it was opened from, with the editor's tiles and zones. */
   toTiled(): TiledMap {
     const out = structuredClone(this.source);
+    const resized = this.width !== this.source.width || this.height !== this.source.height;
+    out.width = this.width;
+    out.height = this.height;
     for (const layer of flatten(out.layers)) {
       const name = layer.name?.trim().toLowerCase();
+      if (layer.type === 'tilelayer' && resized) {
+        // Every tile layer takes the new size, the editor's and any other the map has (cut or padded the same way).
+        if (layer.data) layer.data = resizeGrid(layer.data, this.source.width, this.source.height, this.width, this.height);
+        if (layer.width !== undefined) layer.width = this.width;
+        if (layer.height !== undefined) layer.height = this.height;
+      }
       if (layer.type === 'tilelayer' && (TILE_LAYERS as readonly string[]).includes(name ?? '')) layer.data = [...this.layers[name as TileLayer]];
       if (layer.type === 'objectgroup' && name === 'zones') {
         const kept = new Map((layer.objects ?? []).map((o) => [o.id, o]));
@@ -278,6 +321,14 @@ export class EditorDocument {
   }
 
   private apply(change: Change, backwards: boolean): void {
+    if (change.kind === 'size') {
+      const to = backwards ? change.before : change.after;
+      this.width = to.width;
+      this.height = to.height;
+      this.layers = to.layers;
+      this.zones = to.zones;
+      return;
+    }
     if (change.kind === 'tiles') {
       for (const c of change.cells) this.layers[c.layer][c.index] = backwards ? c.before : c.after;
       return;
@@ -287,6 +338,15 @@ export class EditorDocument {
     else if (to) this.zones = [...this.zones, to];
     else if (from) this.zones = this.zones.filter((z) => z.id !== from.id);
   }
+}
+
+/** A row-major grid of `w` x `h` cut or padded (with 0) to `width` x `height`, keeping its top-left corner. */
+function resizeGrid(data: readonly number[], w: number, h: number, width: number, height: number): number[] {
+  const out = new Array<number>(width * height).fill(0);
+  for (let y = 0; y < Math.min(h, height); y++) {
+    for (let x = 0; x < Math.min(w, width); x++) out[y * width + x] = data[y * w + x] ?? 0;
+  }
+  return out;
 }
 
 /** The tiles of a straight line between two tiles (a fast drag skips tiles between pointer events). */
