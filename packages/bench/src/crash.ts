@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { ApiClient, OfficeConnection } from '@metaoffice/client';
 import { nodeSocketFactory } from '@metaoffice/client/node';
+import { seededRandom } from './graph-bench-plan.js';
 import { sleep, spawnServer } from './local-server.js';
 
 export interface CrashOptions {
@@ -42,18 +43,6 @@ export interface CrashRound {
 
 const EMAIL = 'crash-writer@example.test';
 const PASSWORD = 'crash-test-passphrase';
-
-/** A deterministic PRNG (mulberry32), so the kill moments of a run can be repeated with its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the database holds, read directly (not through the server, which is dead). */
 interface Stored {
@@ -122,7 +111,8 @@ function boot(o: CrashOptions, dataDir: string): Promise<{ child: ChildProcess; 
 }
 
 export async function runCrashTest(o: CrashOptions): Promise<CrashRound[]> {
-  const random = prng(o.seed ?? 1);
+  // Seeded, so the kill moments of a run can be repeated.
+  const random = seededRandom(o.seed ?? 1);
   const dataDir = mkdtempSync(join(tmpdir(), 'mo-crash-'));
   const rounds: CrashRound[] = [];
   // Acknowledged over the whole run: every later round must still find them.

@@ -1053,6 +1053,21 @@ const BEANIE = [
   'ssssssssssssssssss',
 ];
 
+/** The bucket hat's crown and brim, the same from every side; only the brim's shadow differs. */
+const BUCKET_CROWN = [
+  '......l########s......', //
+  '.....l##########s.....',
+  '.....l##########s.....',
+  '....bbbbbbbbbbbbbb....',
+  '..llllllllllllllllll..',
+  '.l##################s.',
+];
+
+/** A hat that looks the same from the front, the back and the side. */
+function fromEverySide(view: HatView): HatViews {
+  return { down: view, up: view, left: view };
+}
+
 const HATS: Partial<Record<HatStyle, HatViews>> = {
   cap: {
     down: {
@@ -1099,68 +1114,15 @@ const HATS: Partial<Record<HatStyle, HatViews>> = {
       ],
     },
   },
-  beanie: {
-    down: { x: -1, y: -3, hidesHairAbove: 3, rows: BEANIE },
-    up: { x: -1, y: -3, hidesHairAbove: 3, rows: BEANIE },
-    left: { x: -1, y: -3, hidesHairAbove: 3, rows: BEANIE },
-  },
+  beanie: fromEverySide({ x: -1, y: -3, hidesHairAbove: 3, rows: BEANIE }),
   bucket: {
-    down: {
-      x: -3,
-      y: -1,
-      hidesHairAbove: 4,
-      rows: [
-        '......l########s......', //
-        '.....l##########s.....',
-        '.....l##########s.....',
-        '....bbbbbbbbbbbbbb....',
-        '..llllllllllllllllll..',
-        '.l##################s.',
-        'ssssssssssssssssssssss',
-      ],
-    },
-    up: {
-      x: -3,
-      y: -1,
-      hidesHairAbove: 4,
-      rows: [
-        '......l########s......', //
-        '.....l##########s.....',
-        '.....l##########s.....',
-        '....bbbbbbbbbbbbbb....',
-        '..llllllllllllllllll..',
-        '.l##################s.',
-        'ssssssssssssssssssssss',
-      ],
-    },
-    left: {
-      x: -3,
-      y: -1,
-      hidesHairAbove: 4,
-      rows: [
-        '......l########s......', //
-        '.....l##########s.....',
-        '.....l##########s.....',
-        '....bbbbbbbbbbbbbb....',
-        '..llllllllllllllllll..',
-        '.l##################s.',
-        'sss................sss',
-      ],
-    },
+    down: { x: -3, y: -1, hidesHairAbove: 4, rows: [...BUCKET_CROWN, 'ssssssssssssssssssssss'] },
+    up: { x: -3, y: -1, hidesHairAbove: 4, rows: [...BUCKET_CROWN, 'ssssssssssssssssssssss'] },
+    // From the side the brim's shadow falls only beyond the face.
+    left: { x: -3, y: -1, hidesHairAbove: 4, rows: [...BUCKET_CROWN, 'sss................sss'] },
   },
   headphones: {
-    down: {
-      x: -3,
-      y: -2,
-      hidesHairAbove: -Infinity,
-      rows: HEADPHONES_FRONT,
-    },
-    up: {
-      x: -3,
-      y: -2,
-      hidesHairAbove: -Infinity,
-      rows: HEADPHONES_FRONT,
-    },
+    ...fromEverySide({ x: -3, y: -2, hidesHairAbove: -Infinity, rows: HEADPHONES_FRONT }),
     left: {
       x: 6,
       y: -2,

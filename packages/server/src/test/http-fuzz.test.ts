@@ -312,6 +312,39 @@ function judge(r: FuzzRequest, a: Answer): string | undefined {
   return undefined;
 }
 
+/** One fuzzing run's record: what was sent, the statuses that came back, and every bad answer. */
+class FuzzTally {
+  sent = 0;
+  readonly statuses = new Map<number, number>();
+  readonly failures: string[] = [];
+
+  /** Sends each request with the cookie `cookieFor` gives it and judges the answer; `after` follows each answer. */
+  async run(base: URL, label: string, caller: Caller, requests: readonly FuzzRequest[], cookieFor: (i: number) => Promise<string | undefined> | string | undefined, after?: () => Promise<void>): Promise<void> {
+    for (const [i, r] of requests.entries()) {
+      let a: Answer;
+      try {
+        a = await send(base, r, await cookieFor(i));
+      } catch (err) {
+        this.failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] failed: ${(err as Error).message}`);
+        continue;
+      }
+      this.sent++;
+      this.statuses.set(a.status, (this.statuses.get(a.status) ?? 0) + 1);
+      const wrong = judge(r, a);
+      if (wrong) {
+        const body = r.body ? r.body.toString('utf8').slice(0, 300) : '';
+        this.failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] headers ${JSON.stringify(r.headers)} body ${JSON.stringify(body)} → ${wrong}`);
+      }
+      await after?.();
+    }
+  }
+
+  /** The statuses seen, for the run's summary line: `200×340 400×565 …`. */
+  codes(): string {
+    return [...this.statuses.entries()].sort((a, b) => a[0] - b[0]).map(([code, n]) => `${code}×${n}`).join(' ');
+  }
+}
+
 function operationsOf(doc: { paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: Schema }[]; requestBody?: { content?: Record<string, { schema: Schema }> } }>> }): Operation[] {
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -342,10 +375,7 @@ for (const d of dialectList) {
     let adminOrgId = '';
     let throwaway: { id: string; email: string; password: string; orgName: string } | undefined;
     let throwawaysUsed = 0;
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    const perOperation = new Map<string, number>();
-    let sent = 0;
+    const tally = new FuzzTally();
 
     async function newThrowaway(): Promise<void> {
       const api = apiFor(h);
@@ -404,8 +434,7 @@ for (const d of dialectList) {
       ops = operationsOf(doc);
     });
     afterAll(async () => {
-      const codes = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
-      console.info(`HTTP fuzz (${d.name}): ${ops.length} operations, ${sent} requests (${RUNS} per operation and caller), ${failures.length} failures; statuses ${codes}; ${throwawaysUsed} throwaway admins`);
+      console.info(`HTTP fuzz (${d.name}): ${ops.length} operations, ${tally.sent} requests (${RUNS} per operation and caller), ${tally.failures.length} failures; statuses ${tally.codes()}; ${throwawaysUsed} throwaway admins`);
       await h?.stop();
       await d.cleanup();
     });
@@ -422,28 +451,16 @@ for (const d of dialectList) {
     async function fuzz(label: string, arb: fc.Arbitrary<FuzzRequest>, caller: Caller, destructive: boolean, seed: number): Promise<void> {
       const requests = fc.sample(arb, { numRuns: RUNS, seed });
       const cookies = fc.sample(anonymousCookie, { numRuns: RUNS, seed: seed + 1 });
-      for (const [i, r] of requests.entries()) {
-        let cookie: string | undefined;
-        if (caller === 'anonymous') cookie = cookies[i];
-        else if (destructive) cookie = await mintSession(throwaway!.id);
-        else cookie = adminCookie;
-        let a: Answer;
-        try {
-          a = await send(base, r, cookie);
-        } catch (err) {
-          failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] failed: ${(err as Error).message}`);
-          continue;
-        }
-        sent++;
-        perOperation.set(label, (perOperation.get(label) ?? 0) + 1);
-        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
-        const wrong = judge(r, a);
-        if (wrong) {
-          const body = r.body ? r.body.toString('utf8').slice(0, 300) : '';
-          failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] headers ${JSON.stringify(r.headers)} body ${JSON.stringify(body)} → ${wrong}`);
-        }
-        if (destructive && caller === 'admin' && !(await h.server.store.users.byId(throwaway!.id))) await newThrowaway();
-      }
+      await tally.run(
+        base,
+        label,
+        caller,
+        requests,
+        (i) => (caller === 'anonymous' ? cookies[i] : destructive ? mintSession(throwaway!.id) : adminCookie),
+        async () => {
+          if (destructive && caller === 'admin' && !(await h.server.store.users.byId(throwaway!.id))) await newThrowaway();
+        },
+      );
     }
 
     it('answers every generated request for every operation without a server error, and types every refusal', async () => {
@@ -455,9 +472,9 @@ for (const d of dialectList) {
         }
       }
       for (const caller of ['admin', 'anonymous'] as const) await fuzz('random requests', randomRequests(ops), caller, false, seed++);
-      if (process.env.HTTP_FUZZ_FAILURES) writeFileSync(process.env.HTTP_FUZZ_FAILURES, failures.join('\n') + '\n', { flag: 'a' });
-      expect(failures.slice(0, 30), `${failures.length} bad answers out of ${sent}`).toEqual([]);
-      expect(sent).toBeGreaterThanOrEqual(ops.length * 2 * RUNS);
+      if (process.env.HTTP_FUZZ_FAILURES) writeFileSync(process.env.HTTP_FUZZ_FAILURES, tally.failures.join('\n') + '\n', { flag: 'a' });
+      expect(tally.failures.slice(0, 30), `${tally.failures.length} bad answers out of ${tally.sent}`).toEqual([]);
+      expect(tally.sent).toBeGreaterThanOrEqual(ops.length * 2 * RUNS);
     }, Math.max(60_000, RUNS * 2_000));
 
     it('answers what earlier runs found wrong with typed refusals', async () => {
@@ -507,9 +524,7 @@ describe('HTTP fuzzing from the OpenAPI document (Teams mode)', () => {
   let ops: Operation[] = [];
   let memberCookie = '';
   const known: Known = { values: {} };
-  const failures: string[] = [];
-  const statuses = new Map<number, number>();
-  let sent = 0;
+  const tally = new FuzzTally();
 
   beforeAll(async () => {
     fake = await startFakeMicrosoft({ apps: [{ clientId: CLIENT_ID, clientSecret: 'fuzz-secret' }] });
@@ -537,8 +552,7 @@ describe('HTTP fuzzing from the OpenAPI document (Teams mode)', () => {
     ops = operationsOf(doc).filter((o) => o.path.startsWith('/api/teams/'));
   }, 60_000);
   afterAll(async () => {
-    const codes = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
-    console.info(`HTTP fuzz (Teams mode): ${ops.length} operations, ${sent} requests (${RUNS} per operation and caller), ${failures.length} failures; statuses ${codes}`);
+    console.info(`HTTP fuzz (Teams mode): ${ops.length} operations, ${tally.sent} requests (${RUNS} per operation and caller), ${tally.failures.length} failures; statuses ${tally.codes()}`);
     await h?.stop();
     await fake?.close();
   });
@@ -552,26 +566,12 @@ describe('HTTP fuzzing from the OpenAPI document (Teams mode)', () => {
 
   it('answers every generated request for every Teams operation without a server error, and types every refusal', async () => {
     let seed = SEED + 1000;
-    const run = async (label: string, arb: fc.Arbitrary<FuzzRequest>, caller: Caller) => {
-      const requests = fc.sample(arb, { numRuns: RUNS, seed: seed++ });
-      for (const r of requests) {
-        let a: Answer;
-        try {
-          a = await send(base, r, caller === 'admin' ? memberCookie : undefined);
-        } catch (err) {
-          failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] failed: ${(err as Error).message}`);
-          continue;
-        }
-        sent++;
-        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
-        const wrong = judge(r, a);
-        if (wrong) failures.push(`${label} as ${caller}: ${r.method} ${r.path.slice(0, 200)} [${r.kind}] body ${JSON.stringify(r.body?.toString('utf8').slice(0, 300) ?? '')} → ${wrong}`);
-      }
-    };
+    const run = (label: string, arb: fc.Arbitrary<FuzzRequest>, caller: Caller) =>
+      tally.run(base, label, caller, fc.sample(arb, { numRuns: RUNS, seed: seed++ }), () => (caller === 'admin' ? memberCookie : undefined));
     for (const op of ops) for (const caller of ['admin', 'anonymous'] as const) await run(`${op.method} ${op.path}`, requestsFor(op, known), caller);
     for (const caller of ['admin', 'anonymous'] as const) await run('random requests', randomRequests(ops), caller);
-    expect(failures.slice(0, 30), `${failures.length} bad answers out of ${sent}`).toEqual([]);
-    expect(sent).toBeGreaterThanOrEqual(ops.length * 2 * RUNS);
+    expect(tally.failures.slice(0, 30), `${tally.failures.length} bad answers out of ${tally.sent}`).toEqual([]);
+    expect(tally.sent).toBeGreaterThanOrEqual(ops.length * 2 * RUNS);
     // Still serving, and the member's session survived everything.
     expect((await fetch(`${h.server.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${h.server.url}/api/me`, { headers: { cookie: memberCookie } })).status).toBe(200);
