@@ -150,7 +150,7 @@ export class OfficeEngine {
   /** Where recently disconnected users stood, so a reload or a dropped link resumes in place. */
   private readonly ghosts = new Map<string, { x: number; y: number; dir: Direction; until: number }>();
   /** Who talks with whom: walk-up conversations and meeting rooms, decided by the pure rules in `world`. */
-  conversations: ConversationRules;
+  readonly conversations: ConversationRules;
   /** The map in force; replaced in place when an admin saves a new version of the same size (replaceMap). */
   map: OfficeMap;
   /** The stored version of `map` (1 for the map the office was created with). */
@@ -171,15 +171,8 @@ export class OfficeEngine {
     this.mapVersion = mapVersion;
     this.aoi = new AoiGrid<Avatar>(map.width, map.height, opts.aoiCellTiles);
     this.now = opts.now ?? Date.now;
-    this.conversations = this.rulesFor(map);
-  }
-
-  private rulesFor(map: OfficeMap): ConversationRules {
-    return new ConversationRules({
-      cap: this.opts.conversationCap ?? 6,
-      stillMs: this.opts.conversationStillMs ?? 300,
-      rooms: map.zones.filter((z) => z.kind === 'meeting-room'),
-    });
+    // One set of rules for the engine's life: a saved map swaps its rooms in (replaceMap).
+    this.conversations = new ConversationRules({ cap: opts.conversationCap ?? 6, stillMs: opts.conversationStillMs ?? 300, rooms: map.zones });
   }
 
   /**
